@@ -1,0 +1,26 @@
+import { defineConfig } from '@playwright/test';
+import type { DistZeroOptions } from './fixtures/index.ts';
+import { MODES } from './src/settings.ts';
+
+/**
+ * One project per mode. Each selects the tests tagged for its mode and tells the fixtures which
+ * spawner to build, so `--project=simulated` and `--grep @simulated` pick the same tests.
+ */
+export default defineConfig<DistZeroOptions>({
+  testDir: './specs',
+  timeout: 120_000,
+  fullyParallel: true,
+  workers: 2,
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'playwright-report' }],
+    ['json', { outputFile: '.tmp/playwright-results.json' }],
+  ],
+  use: {
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+  },
+  projects: MODES.map((mode) => ({ name: mode, grep: new RegExp(`@${mode}\\b`), use: { mode } })),
+});

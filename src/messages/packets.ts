@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { addressSchema } from './handles.ts';
+import { nodeMessageSchema } from './node-messages.ts';
+
+/**
+ * What travels machine to machine. A link is one direction between two nodes; `inc` is the sending
+ * machine's incarnation, so a restarted machine's fresh sequence numbers are not taken for duplicates.
+ */
+export const packetSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('data'),
+    from: z.string().min(1),
+    to: z.string().min(1),
+    inc: z.string().min(1),
+    seq: z.number().int().positive(),
+    ackTo: addressSchema,
+    message: nodeMessageSchema,
+  }),
+  /** Cumulative: every seq up to and including `seq` on link from->to (incarnation `inc`) arrived. */
+  z.object({ type: z.literal('ack'), from: z.string().min(1), to: z.string().min(1), inc: z.string().min(1), seq: z.number().int().nonnegative() }),
+]);
+export type Packet = z.infer<typeof packetSchema>;
+export type DataPacket = Extract<Packet, { type: 'data' }>;
+export type AckPacket = Extract<Packet, { type: 'ack' }>;

@@ -1,0 +1,84 @@
+import { hello, increment } from '../messages/index.ts';
+import type { NodeConfig, NodeConfigOf, NodeHandle, NodeMessage, OutputState } from '../messages/index.ts';
+import { Node } from './node.ts';
+import { RecordedUser } from './recorded-user.ts';
+
+/**
+ * Root or internal node of an input tree. Totals what its kids send and passes each increment up to
+ * its parent, or at the root to its receivers (sum nodes). A receiver that joins late first gets the
+ * whole total so far, so it never misses what came before it.
+ */
+export class InputNode extends Node<NodeConfigOf<'input'>> {
+  private total = 0;
+  private readonly upstream: NodeHandle[] = [];
+
+  override initialize(): void {
+    const parent = this.config.parent;
+    if (!parent) return;
+    this.connect(parent);
+    this.upstream.push(parent.handle);
+    this.send(parent.handle, hello(this.ref(), 'kid'));
+  }
+
+  receive(message: NodeMessage): void {
+    switch (message.type) {
+      case 'hello':
+        this.connect(message.from);
+        if (message.role === 'receiver') {
+          this.upstream.push(message.from.handle);
+          if (this.total !== 0) this.send(message.from.handle, increment(this.total));
+        }
+        return;
+      case 'increment':
+        this.total += message.amount;
+        for (const to of this.upstream) this.send(to, message);
+        return;
+      case 'set_total':
+        return this.unexpected(message);
+    }
+  }
+
+  override createKidConfig(kid: { id: string; name: string }): NodeConfig {
+    return { kind: 'input_leaf', id: kid.id, name: kid.name, parent: this.ref(), recording: [] };
+  }
+
+  outputState(): OutputState {
+    return { total: this.total };
+  }
+}
+
+/** Plays back a recorded user: each action becomes an increment to its parent at its time. */
+export class InputLeafNode extends Node<NodeConfigOf<'input_leaf'>> {
+  private sent = 0;
+  private next = 0;
+  private startedAt = 0;
+
+  override initialize(): void {
+    RecordedUser.validate(this.config.name, this.config.recording);
+    this.connect(this.config.parent);
+    this.send(this.config.parent.handle, hello(this.ref(), 'kid'));
+    this.startedAt = this.controller.now();
+    this.scheduleNext();
+  }
+
+  /** One timer at a time: an idle leaf costs nothing, however long its recording. */
+  private scheduleNext(): void {
+    const action = this.config.recording[this.next];
+    if (!action) return;
+    const delay = Math.max(0, this.startedAt + action.atMs - this.controller.now());
+    this.controller.setTimer(delay, () => {
+      this.next++;
+      this.sent += action.action.amount;
+      this.send(this.config.parent.handle, increment(action.action.amount));
+      this.scheduleNext();
+    });
+  }
+
+  receive(message: NodeMessage): void {
+    this.unexpected(message);
+  }
+
+  outputState(): OutputState {
+    return { total: this.sent };
+  }
+}

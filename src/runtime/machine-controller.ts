@@ -1,0 +1,24 @@
+import type { Logger } from '../logging.ts';
+import type { NodeHandle, NodeMessage, Transport } from '../messages/index.ts';
+
+export type Cancel = () => void;
+
+/**
+ * Everything a node may do to the world. Nodes see only this, in every mode; its one implementation
+ * is NodeManager, which a runner (the simulator or the real-time MachineRunner) drives.
+ */
+export interface MachineController {
+  readonly machineId: string;
+  readonly machineName: string;
+  /** Milliseconds on this machine's own clock (virtual in simulation, possibly skewed). */
+  now(): number;
+  /** Send over the reliable, ordered link from node `fromNodeId` to `to`. Throws NoTransportError. */
+  send(fromNodeId: string, to: NodeHandle, message: NodeMessage): void;
+  /** Record how to reach a node on another (or this) machine. */
+  setTransport(to: NodeHandle, transport: Transport): void;
+  /** The transport other nodes use to reach `nodeId` on this machine (the seed's create_transport_for). */
+  transportFor(nodeId: string): Transport;
+  /** Run `fn` after `delayMs` of this machine's time; returns a cancel function. */
+  setTimer(delayMs: number, fn: () => void): Cancel;
+  readonly logger: Logger;
+}

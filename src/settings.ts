@@ -1,0 +1,112 @@
+/**
+ * The only module that reads the environment. Everything else imports `settings` (or, inside a
+ * machine runner, `machineSettings()`). A bad value fails fast with one message naming the variable.
+ */
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const modes = ['simulated', 'virtual', 'cloud'] as const;
+export type Mode = (typeof modes)[number];
+export const MODES: readonly Mode[] = modes;
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+/** An empty variable counts as unset, so `.env` lines like `SIM_SEED=` mean "use the default". */
+const blankable = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema);
+const intSchema = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'expected a number' })
+    .int('expected an integer')
+    .min(min, `expected at least ${min}`)
+    .max(max, `expected at most ${max}`);
+const int = (min: number, max: number, fallback: number) => blankable(intSchema(min, max).default(fallback));
+const optionalInt = (min: number, max: number) => blankable(intSchema(min, max).optional());
+const port = (fallback: number) => int(1, 65535, fallback);
+const optionalString = () => blankable(z.string().optional());
+const bool = () =>
+  blankable(z.enum(['0', '1', 'true', 'false'], { error: 'expected 0, 1, true or false' }).default('0')).transform((v) => v === '1' || v === 'true');
+const level = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** Every variable the test process reads; defaults equal .env.template's. */
+export const settingsSchema = z.object({
+  DZ_ENV: z.enum(['test', 'development', 'production']).default('test'),
+  LOG_LEVEL: level.default('info'),
+  LOG_DIR: z.string().min(1).default('.tmp'),
+  LOGSTASH_HOST: optionalString(),
+  LOGSTASH_PORT: port(5533),
+  /** Fixes the simulator's seed for every test; unset, each test derives its own from its title. */
+  SIM_SEED: optionalInt(0, 2 ** 31 - 1),
+  /** JSON round-trip every simulated packet, to catch messages that would not survive a real wire. */
+  SIM_SERIALIZE: bool(),
+  /** Attach the run's story (sequence diagram, merged log, replay command) to passing tests too. */
+  REPORT_STORY: z.enum(['failures', 'always']).default('failures'),
+  MACHINE_UDP_PORT: port(9700),
+  MACHINE_API_PORT: port(9701),
+  /** Largest API request or response frame, in bytes. */
+  MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
+  DOCKER_BASE_IMAGE: z.string().min(1).default('node:20-bookworm-slim'),
+  /** The host name containers use to reach this host (logstash on the host, for instance). */
+  DOCKER_HOST_GATEWAY: z.string().min(1).default('host.docker.internal'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ENDPOINT_URL: optionalString(),
+  AWS_ACCESS_KEY_ID: optionalString(),
+  AWS_SECRET_ACCESS_KEY: optionalString(),
+  AWS_SESSION_TOKEN: optionalString(),
+  AWS_PROFILE: optionalString(),
+  /** auto: real AWS when credentials are set, else the local EC2 endpoint when Docker answers. */
+  CLOUD_BACKEND: z.enum(['auto', 'aws', 'local']).default('auto'),
+  EC2_AMI: optionalString(),
+  EC2_INSTANCE_TYPE: z.string().min(1).default('t3.micro'),
+  EC2_SECURITY_GROUP_ID: optionalString(),
+  EC2_KEY_NAME: optionalString(),
+  EC2_SUBNET_ID: optionalString(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** What a machine runner (in a container or on an instance) is told at start. */
+export const machineSettingsSchema = z.object({
+  DZ_MACHINE_ID: z.string().min(1),
+  DZ_MACHINE_NAME: z.string().min(1),
+  DZ_SYSTEM_ID: z.string().min(1),
+  DZ_SYSTEM_SECRET: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex characters'),
+  DZ_MODE: z.enum(modes),
+  DZ_ENV: settingsSchema.shape.DZ_ENV,
+  LOG_LEVEL: level.default('info'),
+  DZ_LOG_DIR: z.string().min(1).default('/var/log/distzero'),
+  /** Host and port other machines use to reach this one's UDP socket. */
+  DZ_ADVERTISE_HOST: z.string().min(1),
+  DZ_ADVERTISE_PORT: optionalInt(1, 65535),
+  MACHINE_UDP_PORT: settingsSchema.shape.MACHINE_UDP_PORT,
+  MACHINE_API_PORT: settingsSchema.shape.MACHINE_API_PORT,
+  MAX_MESSAGE_BYTES: settingsSchema.shape.MAX_MESSAGE_BYTES,
+  LOGSTASH_HOST: optionalString(),
+  LOGSTASH_PORT: port(5533),
+  /** This machine's clock: offset from true time and rate (1 = true rate). */
+  DZ_CLOCK_OFFSET_MS: int(-86_400_000, 86_400_000, 0),
+  DZ_CLOCK_RATE: blankable(z.coerce.number({ error: 'expected a number' }).positive('expected a positive rate').max(10, 'expected at most 10').default(1)),
+});
+export type MachineSettings = z.infer<typeof machineSettingsSchema>;
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+/** Validate an environment record; throws a SettingsError naming each bad variable. */
+export function parseSettings<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?');
+    const got = env[name];
+    return `${name}: ${issue.message}${got === undefined ? ' (not set)' : ` (got ${JSON.stringify(got)})`}`;
+  });
+  throw new SettingsError(`Invalid setting ${problems.join('; ')}`);
+}
+
+loadDotenv({ quiet: true });
+
+export const settings: Settings = parseSettings(settingsSchema, process.env);
+
+/** Only a machine runner calls this: it fails unless the runner was started with its identity. */
+export function machineSettings(): MachineSettings {
+  return parseSettings(machineSettingsSchema, process.env);
+}

@@ -1,0 +1,119 @@
+/**
+ * The simulated network, held as data: latency, per-link faults and partitions live here, not in
+ * nodes. For each packet it decides, from the seeded generator, whether it is lost, how many copies
+ * arrive and after how long.
+ */
+import type { Rng } from './rng.ts';
+
+export interface LinkConditions {
+  /** Probability a packet is lost. */
+  drop: number;
+  /** Probability a packet arrives twice. */
+  duplicate: number;
+  /** Fixed part of the one-way delay. */
+  latencyMs: number;
+  /** Mean of the exponential part of the delay added on top. */
+  jitterMs: number;
+  /** Probability a packet takes the heavy tail: an extra delay of about `tailMs` (exponential). */
+  tailChance: number;
+  tailMs: number;
+  /** Probability a packet is held back long enough to arrive after later ones. */
+  reorder: number;
+}
+
+export const calmNetwork: LinkConditions = {
+  drop: 0,
+  duplicate: 0,
+  latencyMs: 1,
+  jitterMs: 4,
+  tailChance: 0,
+  tailMs: 0,
+  reorder: 0,
+};
+
+export type FaultKind = 'drops' | 'duplicates' | 'delays' | 'reorders' | 'partitioned' | 'crashes' | 'to_down_machine';
+export type FaultCounts = Record<FaultKind, number>;
+
+export const emptyFaultCounts = (): FaultCounts => ({
+  drops: 0,
+  duplicates: 0,
+  delays: 0,
+  reorders: 0,
+  partitioned: 0,
+  crashes: 0,
+  to_down_machine: 0,
+});
+
+const pairKey = (from: string, to: string) => `${from}\u0000${to}`;
+
+export class NetworkModel {
+  private global: LinkConditions = calmNetwork;
+  private readonly perLink = new Map<string, LinkConditions>();
+  private readonly cut = new Set<string>();
+  readonly faults: FaultCounts = emptyFaultCounts();
+
+  constructor(private readonly rng: Rng) {}
+
+  configure(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): void {
+    if (!link) {
+      this.global = { ...this.global, ...conditions };
+      return;
+    }
+    const key = pairKey(link.from, link.to);
+    this.perLink.set(key, { ...(this.perLink.get(key) ?? this.global), ...conditions });
+  }
+
+  conditions(from: string, to: string): LinkConditions {
+    return this.perLink.size === 0 ? this.global : (this.perLink.get(pairKey(from, to)) ?? this.global);
+  }
+
+  /** Cut every link between the two groups of machines, both ways. */
+  partition(groupA: readonly string[], groupB: readonly string[]): void {
+    for (const a of groupA) {
+      for (const b of groupB) {
+        this.cut.add(pairKey(a, b));
+        this.cut.add(pairKey(b, a));
+      }
+    }
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  /**
+   * The delays after which copies of one packet from `from` to `to` arrive: none when it is lost,
+   * two when it is duplicated.
+   */
+  deliveries(from: string, to: string): number[] {
+    if (this.cut.size > 0 && this.cut.has(pairKey(from, to))) {
+      this.faults.partitioned++;
+      return [];
+    }
+    const c = this.conditions(from, to);
+    if (c.drop > 0 && this.rng.chance(c.drop)) {
+      this.faults.drops++;
+      return [];
+    }
+    const first = this.delay(c);
+    if (c.duplicate > 0 && this.rng.chance(c.duplicate)) {
+      this.faults.duplicates++;
+      return [first, this.delay(c)];
+    }
+    return [first];
+  }
+
+  /** One-way delay for a packet on a calm link: also what an API call from the test takes. */
+  delay(c: LinkConditions = this.global): number {
+    let d = c.latencyMs + (c.jitterMs > 0 ? this.rng.exponential(c.jitterMs) : 0);
+    if (c.tailChance > 0 && this.rng.chance(c.tailChance)) {
+      this.faults.delays++;
+      d += this.rng.exponential(c.tailMs);
+    }
+    if (c.reorder > 0 && this.rng.chance(c.reorder)) {
+      this.faults.reorders++;
+      d += c.latencyMs + 4 * c.jitterMs + this.rng.exponential(4 * c.jitterMs + 1);
+    }
+    return d;
+  }
+}

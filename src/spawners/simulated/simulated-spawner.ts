@@ -1,0 +1,89 @@
+/**
+ * Simulated mode: every machine is an object in this process and a seeded discrete-event network
+ * carries their packets. The test's calls into the system take virtual time too (one network delay
+ * each way), so the system runs concurrently with the test as it would for real.
+ */
+import type { Logger } from '../../logging.ts';
+import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
+import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
+import { Simulation } from './simulation.ts';
+
+export interface SimulatedSpawnerOptions {
+  seed: number;
+  logger: Logger;
+  serialize?: boolean;
+}
+
+export class SimulatedSpawner extends Spawner {
+  readonly mode = 'simulated' as const;
+  readonly systemId: string;
+  readonly sim: Simulation;
+
+  constructor(options: SimulatedSpawnerOptions) {
+    super(options.logger);
+    this.sim = new Simulation({ seed: options.seed, logger: options.logger, serialize: options.serialize ?? false });
+    this.systemId = `sys-${this.sim.rng.hex(8)}`;
+  }
+
+  get seed(): number {
+    return this.sim.seed;
+  }
+
+  newId(prefix: string): string {
+    return `${prefix}-${this.sim.rng.hex(6)}`;
+  }
+
+  async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
+    return specs.map(({ name }) => {
+      const machine = this.sim.addMachine(this.newId(name), name);
+      return { id: machine.id, name, transport: { machineId: machine.id, address: machine.address } };
+    });
+  }
+
+  protected async send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
+    const machine = this.sim.machine(machineId);
+    this.sim.runFor(this.sim.network.delay());
+    this.sim.trace.add({ t: this.sim.now, kind: 'api', fromMachine: 'test', toMachine: machineId, sentAt: this.sim.now, what: request.type });
+    const response = machine.manager.handleApi(request);
+    this.sim.runFor(this.sim.network.delay());
+    return response;
+  }
+
+  /**
+   * Run virtual time until `check` holds. Between checks the simulation advances by `pollMs` of
+   * virtual time (events only: no cost for idle time). A system with nothing left to happen that
+   * still fails the check fails at once instead of spinning to the deadline.
+   */
+  override async waitFor(check: Check, options: WaitOptions): Promise<void> {
+    const deadline = this.sim.now + options.timeoutMs;
+    const step = options.pollMs ?? 50;
+    for (;;) {
+      // Idle before the check means nothing changed while it ran (reads schedule nothing).
+      const quietBefore = this.sim.idle();
+      if (await check()) return;
+      if (this.sim.now >= deadline) {
+        throw new WaitTimeoutError(`timed out after ${options.timeoutMs} virtual ms waiting until ${options.what} (seed ${this.seed})`);
+      }
+      if (quietBefore && this.sim.idle()) {
+        throw new WaitTimeoutError(`the system went quiet at ${this.sim.now.toFixed(1)} virtual ms and never came to ${options.what} (seed ${this.seed})`);
+      }
+      this.sim.runUntil(Math.min(deadline, this.sim.now + step));
+    }
+  }
+
+  async cleanUp(): Promise<void> {
+    for (const machine of this.sim.allMachines()) machine.manager.close();
+  }
+
+  override async attachments(_failed: boolean): Promise<Attachment[]> {
+    const summary = {
+      seed: this.seed,
+      systemId: this.systemId,
+      virtualTimeMs: this.sim.now,
+      events: this.sim.eventsRun,
+      traceDigest: this.sim.trace.digest(),
+      faults: this.sim.network.faults,
+    };
+    return [{ name: 'simulation.json', contentType: 'application/json', body: JSON.stringify(summary, null, 2) }];
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The discrete-event core: one seeded generator, one agenda, virtual time that jumps from event to
+ * event. Cost grows with the number of events, never with machines x time steps: timers are events
+ * and idle machines schedule nothing.
+ */
+import type { Logger } from '../../logging.ts';
+import type { Address, Packet } from '../../messages/index.ts';
+import { packetSchema } from '../../messages/index.ts';
+import type { Cancel } from '../../runtime/machine-controller.ts';
+import type { MachineHost } from '../../runtime/machine-host.ts';
+import { NodeManager } from '../../runtime/node-manager.ts';
+import { describeError } from '../../runtime/errors.ts';
+import { EventQueue } from './event-queue.ts';
+import { NetworkModel } from './network.ts';
+import { Rng } from './rng.ts';
+import { SimulationError } from './simulation-error.ts';
+import { Trace, describePacket } from './trace.ts';
+
+export interface SimulationOptions {
+  seed: number;
+  logger: Logger;
+  /** JSON round-trip and validate every packet, as a real wire would. */
+  serialize?: boolean;
+}
+
+/** One simulated machine: the MachineHost its NodeManager runs on. */
+export class SimulatedMachine implements MachineHost {
+  readonly address: Address;
+  readonly manager: NodeManager;
+  readonly logger: Logger;
+  incarnation: string;
+  up = true;
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly id: string,
+    readonly name: string,
+  ) {
+    this.address = { kind: 'sim', machineId: id };
+    this.incarnation = sim.rng.hex(8);
+    this.logger = sim.logger.child({ machine_id: id, machine_name: name });
+    this.manager = new NodeManager(id, name, this);
+  }
+
+  now(): number {
+    return this.sim.now;
+  }
+
+  schedule(delayMs: number, fn: () => void): Cancel {
+    return this.sim.schedule(delayMs, fn);
+  }
+
+  transmit(to: Address, packet: Packet): void {
+    this.sim.transmit(this, to, packet);
+  }
+
+  nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
+    this.sim.fail(`node ${context.nodeId} on machine ${this.name} failed during ${context.during}`, error);
+  }
+}
+
+export class Simulation {
+  now = 0;
+  readonly rng: Rng;
+  readonly network: NetworkModel;
+  readonly trace = new Trace();
+  readonly logger: Logger;
+  private readonly queue = new EventQueue();
+  private readonly machines = new Map<string, SimulatedMachine>();
+  private failure: SimulationError | undefined;
+  eventsRun = 0;
+
+  constructor(private readonly options: SimulationOptions) {
+    this.rng = new Rng(options.seed);
+    this.network = new NetworkModel(this.rng);
+    this.logger = options.logger;
+  }
+
+  get seed(): number {
+    return this.options.seed;
+  }
+
+  addMachine(id: string, name: string): SimulatedMachine {
+    const machine = new SimulatedMachine(this, id, name);
+    this.machines.set(id, machine);
+    return machine;
+  }
+
+  machine(id: string): SimulatedMachine {
+    const machine = this.machines.get(id);
+    if (!machine) throw new Error(`no simulated machine ${id}`);
+    return machine;
+  }
+
+  allMachines(): IterableIterator<SimulatedMachine> {
+    return this.machines.values();
+  }
+
+  schedule(delayMs: number, fn: () => void): Cancel {
+    return this.queue.push(this.now + Math.max(0, delayMs), fn);
+  }
+
+  transmit(from: SimulatedMachine, to: Address, packet: Packet): void {
+    if (to.kind !== 'sim') throw new Error(`a simulated machine cannot send to ${to.kind} address ${JSON.stringify(to)}`);
+    const target = this.machines.get(to.machineId);
+    const sentAt = this.now;
+    const delays = this.network.deliveries(from.id, to.machineId);
+    if (delays.length === 0) {
+      this.trace.add({ t: sentAt, kind: 'lost', fromMachine: from.id, toMachine: to.machineId, sentAt, what: describePacket(packet) });
+      return;
+    }
+    const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
+    for (const delay of delays) {
+      this.queue.push(sentAt + delay, () => {
+        if (!target || !target.up) {
+          this.network.faults.to_down_machine++;
+          return;
+        }
+        const arrived = wire === undefined ? packet : packetSchema.parse(JSON.parse(wire));
+        this.trace.add({ t: this.now, kind: 'deliver', fromMachine: from.id, toMachine: target.id, sentAt, what: describePacket(arrived) });
+        target.manager.receivePacket(arrived);
+      });
+    }
+  }
+
+  /** Record a node failure; the run loop stops and throws it. */
+  fail(message: string, cause: unknown): void {
+    if (this.failure) return;
+    const detail = describeError(cause);
+    this.failure = new SimulationError(`${message}: ${detail.name}: ${detail.message}`, this.seed, this.now, this.trace.recent(), {
+      cause,
+    });
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Nothing left to happen: no packet in flight, no timer pending. */
+  idle(): boolean {
+    return this.queue.size === 0;
+  }
+
+  /**
+   * Run every event due at or before `deadline`, then leave the clock at `deadline`. Stops early (and
+   * throws) when a node fails, or returns early when `stop` says so after an event.
+   */
+  runUntil(deadline: number, stop?: () => boolean): void {
+    for (;;) {
+      this.throwIfFailed();
+      const at = this.queue.peekTime();
+      if (at === undefined || at > deadline) break;
+      const event = this.queue.pop()!;
+      this.now = event.at;
+      this.eventsRun++;
+      event.fn!();
+      if (stop?.()) {
+        this.throwIfFailed();
+        return;
+      }
+    }
+    this.throwIfFailed();
+    this.now = Math.max(this.now, deadline);
+  }
+
+  runFor(ms: number): void {
+    this.runUntil(this.now + ms);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * How machines come to exist and how the test process talks to them. Each mode is one subclass;
+ * nothing above this layer branches on the mode.
+ */
+import type { Logger } from '../logging.ts';
+import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, type Transport } from '../messages/index.ts';
+import type { Mode } from '../settings.ts';
+
+export interface MachineSpec {
+  name: string;
+}
+
+export interface SpawnedMachine {
+  id: string;
+  name: string;
+  /** How other machines' nodes reach this machine. */
+  transport: Transport;
+}
+
+export interface WaitOptions {
+  /** The longest to wait: virtual ms in simulation, wall-clock ms in real modes. */
+  timeoutMs: number;
+  /** What is awaited, for the error message. */
+  what: string;
+  /** How often to check in real modes (and how far virtual time advances between checks). */
+  pollMs?: number;
+}
+
+export type Check = () => boolean | Promise<boolean>;
+
+export class WaitTimeoutError extends Error {
+  override name = 'WaitTimeoutError';
+}
+
+/** A machine answered an API request with an error raised on its side. */
+export class MachineApiError extends Error {
+  override name = 'MachineApiError';
+  constructor(
+    readonly machineId: string,
+    readonly requestType: string,
+    readonly remote: { name: string; message: string },
+  ) {
+    super(`machine ${machineId} failed ${requestType}: ${remote.name}: ${remote.message}`);
+  }
+}
+
+/** A report attachment a spawner offers about its run (logs, traces, diagrams). */
+export interface Attachment {
+  name: string;
+  contentType: string;
+  path?: string;
+  body?: string | Buffer;
+}
+
+export abstract class Spawner {
+  abstract readonly mode: Mode;
+  abstract readonly systemId: string;
+
+  constructor(protected readonly logger: Logger) {}
+
+  /** A fresh id: seeded in simulation, random in real modes. */
+  abstract newId(prefix: string): string;
+
+  abstract createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]>;
+
+  /** Carry one API request to a machine and bring back its response. */
+  protected abstract send(machineId: string, request: ApiRequest): Promise<ApiResponse>;
+
+  /** Remove every machine and resource this spawner made. Must be safe after a failed start. */
+  abstract cleanUp(): Promise<void>;
+
+  /** What the report should carry about this run; `failed` says whether the test failed. */
+  async attachments(_failed: boolean): Promise<Attachment[]> {
+    return [];
+  }
+
+  async request<R extends ApiRequest>(machineId: string, request: R): Promise<ApiResult<R['type']>> {
+    const response = await this.send(machineId, request);
+    if (!response.ok) throw new MachineApiError(machineId, request.type, response.error);
+    return apiResultSchemas[request.type].parse(response.result) as ApiResult<R['type']>;
+  }
+
+  /** Wait until `check` holds, at most `timeoutMs`. Real modes poll in real time. */
+  async waitFor(check: Check, options: WaitOptions): Promise<void> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() >= deadline) throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting until ${options.what}`);
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+    }
+  }
+}
