@@ -9,6 +9,8 @@ import { MODES } from './src/settings.ts';
 export default defineConfig<DistZeroOptions>({
   testDir: './specs',
   timeout: 120_000,
+  globalSetup: './fixtures/global-setup.ts',
+  globalTeardown: './fixtures/global-setup.ts',
   fullyParallel: true,
   workers: 2,
   reporter: [

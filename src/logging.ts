@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { pino, type Logger, type StreamEntry, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
+import tcpConnection from 'pino-socket/lib/TcpConnection.js';
 
 export type { Logger };
 
@@ -57,9 +58,10 @@ export function createLogger(target: LogTarget): LogHandle {
 }
 
 /**
- * pino-socket buffers lines until its socket opens and keeps the process alive until then, so a sink
- * that never answers would hang the process at exit. Probe it first: unreachable, the run goes on
- * without shipping and says so once.
+ * Ship to logstash with pino-socket's TCP writer, in this thread: it reconnects with backoff and
+ * keeps what it could not send in a bounded recovery queue, so a sink restart loses nothing. A sink
+ * that is unreachable at start would keep the process alive retrying forever, so probe it first:
+ * unreachable, the run goes on with files only and says so once.
  */
 async function attachLogstash(
   logger: Logger,
@@ -71,25 +73,23 @@ async function attachLogstash(
     logger.warn({ logstash: `${sink.host}:${sink.port}` }, 'logstash is unreachable; logs go to files only');
     return undefined;
   }
-  const transport = pino.transport({
-    target: 'pino-socket',
-    options: {
-      address: sink.host,
-      port: sink.port,
-      mode: 'tcp',
-      reconnect: true,
-      recovery: true,
-      recoveryQueueMaxSize: LOGSTASH_RECOVERY_BYTES,
-    },
+  const socket = tcpConnection({
+    address: sink.host,
+    port: sink.port,
+    reconnect: true,
+    recovery: true,
+    recoveryQueueMaxSize: LOGSTASH_RECOVERY_BYTES,
+    sourceStream: false,
+    backoffStrategy: { name: 'fibonacci', initialDelay: 100, maxDelay: 2000 },
   });
   let warned = false;
-  transport.on('socketError', (error: Error) => {
+  socket.on('socketError', (error: Error) => {
     if (warned) return;
     warned = true;
     logger.warn({ err: error.message }, 'logstash connection trouble; buffering and reconnecting');
   });
-  multi.add({ level: 'trace', stream: transport });
-  return transport;
+  multi.add({ level: 'trace', stream: socket });
+  return socket;
 }
 
 function probe(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -109,11 +109,18 @@ function flushed(stream: pino.DestinationStream & { flush?: (cb: (err?: Error) =
   return new Promise((resolve) => (stream.flush ? stream.flush(() => resolve()) : resolve()));
 }
 
+/** Let the socket drain what is written, then close it (a bounded wait: a dead sink must not hang exit). */
 function ended(stream: DestinationStream): Promise<void> {
-  const s = stream as DestinationStream & { end?: () => void; once?: (e: string, f: () => void) => void };
+  const socket = stream as DestinationStream & NodeJS.WritableStream & { destroy(): void };
   return new Promise((resolve) => {
-    if (!s.end || !s.once) return resolve();
-    s.once('close', resolve);
-    s.end();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve();
+    }, 2000);
+    socket.end(() => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
   });
 }

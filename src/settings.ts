@@ -44,6 +44,8 @@ export const settingsSchema = z.object({
   /** Largest API request or response frame, in bytes. */
   MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
   DOCKER_BASE_IMAGE: z.string().min(1).default('node:20-bookworm-slim'),
+  /** testcontainers' Ryuk reaper image cannot be pulled offline; DistZero cleans up by label itself. */
+  TESTCONTAINERS_RYUK_DISABLED: z.enum(['true', 'false']).default('true'),
   /** The host name containers use to reach this host (logstash on the host, for instance). */
   DOCKER_HOST_GATEWAY: z.string().min(1).default('host.docker.internal'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -105,6 +107,9 @@ export function parseSettings<S extends z.ZodObject>(schema: S, env: Record<stri
 loadDotenv({ quiet: true });
 
 export const settings: Settings = parseSettings(settingsSchema, process.env);
+
+// testcontainers reads its own switches from the environment: hand it ours.
+process.env.TESTCONTAINERS_RYUK_DISABLED = settings.TESTCONTAINERS_RYUK_DISABLED;
 
 /** Only a machine runner calls this: it fails unless the runner was started with its identity. */
 export function machineSettings(): MachineSettings {

@@ -21,7 +21,8 @@ export type ApiRequest = z.infer<typeof apiRequestSchema>;
 
 /** The result each request type answers with, keyed by request type. */
 export const apiResultSchemas = {
-  ping: z.object({ machineId: z.string(), transport: transportSchema }),
+  /** `rejected`: inputs a real machine refused so far, by reason (absent in simulation). */
+  ping: z.object({ machineId: z.string(), transport: transportSchema, rejected: z.record(z.string(), z.number()).optional() }),
   start_node: nodeHandleSchema,
   create_kid_config: nodeConfigSchema,
   send_to_node: z.object({}),

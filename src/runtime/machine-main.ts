@@ -1,0 +1,49 @@
+/**
+ * Entry point of a real machine (a container in virtual mode, an instance in cloud mode). Everything
+ * it needs arrives in its environment (see machineSettingsSchema); it runs until SIGTERM/SIGINT.
+ * Bundled into one file by scripts/bundle-machine.ts.
+ */
+import { createLogger } from '../logging.ts';
+import { machineSettings } from '../settings.ts';
+import { MachineClock } from './clock.ts';
+import { MachineRunner, READY_LINE } from './machine-runner.ts';
+
+async function main(): Promise<void> {
+  const s = machineSettings();
+  const log = createLogger({
+    dir: s.DZ_LOG_DIR,
+    name: 'output',
+    level: s.LOG_LEVEL,
+    bindings: { env: s.DZ_ENV, mode: s.DZ_MODE, system_id: s.DZ_SYSTEM_ID, machine_id: s.DZ_MACHINE_ID, machine_name: s.DZ_MACHINE_NAME },
+    logstash: s.LOGSTASH_HOST ? { host: s.LOGSTASH_HOST, port: s.LOGSTASH_PORT } : undefined,
+  });
+  const runner = new MachineRunner({
+    machineId: s.DZ_MACHINE_ID,
+    machineName: s.DZ_MACHINE_NAME,
+    secret: s.DZ_SYSTEM_SECRET,
+    udpPort: s.MACHINE_UDP_PORT,
+    apiPort: s.MACHINE_API_PORT,
+    advertise: { host: s.DZ_ADVERTISE_HOST, port: s.DZ_ADVERTISE_PORT },
+    maxMessageBytes: s.MAX_MESSAGE_BYTES,
+    logger: log.logger,
+    clock: new MachineClock(s.DZ_CLOCK_OFFSET_MS, s.DZ_CLOCK_RATE),
+  });
+  await runner.start();
+  console.log(`${READY_LINE} ${s.DZ_MACHINE_ID}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.logger.info({ signal }, 'stopping');
+    await runner.stop();
+    await log.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('distzero machine failed to start:', error);
+  process.exit(1);
+});

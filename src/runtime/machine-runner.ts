@@ -1,0 +1,175 @@
+/**
+ * The real-time run loop of one machine (virtual and cloud modes): a NodeManager fed by real time,
+ * by UDP datagrams from other machines and by the test's API requests over TCP. Anything that
+ * arrives malformed, oversized, unknown or unauthenticated is dropped with a logged reason; the
+ * loop never dies of a bad message.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logging.ts';
+import { apiRequestSchema, packetSchema, type Address, type ApiResponse, type Packet } from '../messages/index.ts';
+import { MachineClock } from './clock.ts';
+import { describeError } from './errors.ts';
+import type { Cancel } from './machine-controller.ts';
+import type { MachineHost } from './machine-host.ts';
+import { NodeManager } from './node-manager.ts';
+import { FrameDecoder, FrameSealer, MAC_BYTES, MAX_DATAGRAM_BYTES, lengthPrefixed, type Rejection } from './wire.ts';
+
+export interface MachineRunnerOptions {
+  machineId: string;
+  machineName: string;
+  secret: string;
+  udpPort: number;
+  apiPort: number;
+  /** The address other machines send to; host 'auto' means this machine's first non-loopback IPv4. */
+  advertise: { host: string; port?: number | undefined };
+  maxMessageBytes: number;
+  logger: Logger;
+  clock?: MachineClock;
+}
+
+/** Printed to stdout once both sockets listen: what container wait strategies and loaders look for. */
+export const READY_LINE = 'distzero machine ready';
+
+export class MachineRunner implements MachineHost {
+  readonly incarnation = randomBytes(8).toString('hex');
+  readonly logger: Logger;
+  readonly manager: NodeManager;
+  readonly address: Address;
+  readonly rejected: Record<Rejection, number> = { oversized: 0, truncated: 0, bad_mac: 0, malformed_json: 0, invalid_message: 0 };
+  private readonly sealer: FrameSealer;
+  private readonly clock: MachineClock;
+  private readonly udp = dgram.createSocket('udp4');
+  private readonly api: net.Server;
+  private readonly connections = new Set<net.Socket>();
+
+  constructor(private readonly options: MachineRunnerOptions) {
+    this.logger = options.logger;
+    this.sealer = new FrameSealer(options.secret);
+    this.clock = options.clock ?? new MachineClock();
+    const host = options.advertise.host === 'auto' ? firstExternalIPv4() : options.advertise.host;
+    this.address = { kind: 'udp', host, port: options.advertise.port ?? options.udpPort };
+    this.manager = new NodeManager(options.machineId, options.machineName, this);
+    this.udp.on('message', (datagram, from) => this.onDatagram(datagram, `${from.address}:${from.port}`));
+    this.udp.on('error', (error) => this.logger.error({ err: describeError(error) }, 'udp socket error'));
+    this.api = net.createServer((socket) => this.onConnection(socket));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.udp.once('error', reject);
+      this.udp.bind(this.options.udpPort, () => resolve());
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.api.once('error', reject);
+      this.api.listen(this.options.apiPort, () => resolve());
+    });
+    this.logger.info({ udp: this.options.udpPort, api: this.options.apiPort, advertise: this.address }, 'machine listening');
+  }
+
+  async stop(): Promise<void> {
+    this.manager.close();
+    for (const socket of this.connections) socket.destroy();
+    await Promise.all([new Promise<void>((resolve) => this.api.close(() => resolve())), new Promise<void>((resolve) => this.udp.close(() => resolve()))]);
+    this.logger.info('machine stopped');
+  }
+
+  // --- MachineHost ----------------------------------------------------------------------------
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  schedule(delayMs: number, fn: () => void): Cancel {
+    const timer = setTimeout(fn, this.clock.realDelay(delayMs));
+    return () => clearTimeout(timer);
+  }
+
+  transmit(to: Address, packet: Packet): void {
+    if (to.kind !== 'udp') {
+      this.logger.error({ to }, 'cannot send to a non-UDP address from a real machine');
+      return;
+    }
+    const frame = this.sealer.seal(packet);
+    if (frame.length > MAX_DATAGRAM_BYTES) {
+      this.logger.error({ bytes: frame.length, to: packet.to }, 'packet too large for one datagram; dropped');
+      return;
+    }
+    this.udp.send(frame, to.port, to.host);
+  }
+
+  nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
+    this.logger.error({ node_id: context.nodeId, during: context.during, err: describeError(error) }, 'node failed; machine goes on');
+  }
+
+  // --- Input ------------------------------------------------------------------------------------
+
+  private reject(reason: Rejection, source: string, detail: string): void {
+    this.rejected[reason]++;
+    this.logger.warn({ reason, source, detail }, 'rejected input');
+  }
+
+  private onDatagram(datagram: Buffer, source: string): void {
+    if (datagram.length > MAX_DATAGRAM_BYTES) return this.reject('oversized', source, `${datagram.length} bytes`);
+    const opened = this.sealer.open(datagram, packetSchema);
+    if (!opened.ok) return this.reject(opened.reason, source, opened.detail);
+    try {
+      this.manager.receivePacket(opened.value);
+    } catch (error) {
+      this.logger.error({ err: describeError(error), source }, 'packet handling failed; machine goes on');
+    }
+  }
+
+  private onConnection(socket: net.Socket): void {
+    const source = `${socket.remoteAddress}:${socket.remotePort}`;
+    const decoder = new FrameDecoder(this.options.maxMessageBytes + MAC_BYTES);
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
+    socket.on('error', (error) => this.logger.debug({ err: describeError(error), source }, 'api connection error'));
+    socket.on('data', (chunk) => {
+      const decoded = decoder.push(chunk);
+      if ('oversized' in decoded) {
+        // The stream cannot be resynchronised without trusting the bad length: close it.
+        this.reject('oversized', source, `frame of ${decoded.oversized} bytes exceeds ${this.options.maxMessageBytes}`);
+        socket.destroy();
+        return;
+      }
+      for (const frame of decoded.frames) this.onApiFrame(socket, frame, source);
+    });
+  }
+
+  private onApiFrame(socket: net.Socket, frame: Buffer, source: string): void {
+    const opened = this.sealer.open(frame, apiRequestSchema);
+    if (!opened.ok) {
+      this.reject(opened.reason, source, opened.detail);
+      // Only an authenticated peer learns why its request was refused.
+      if (opened.reason === 'bad_mac' || opened.reason === 'truncated') return;
+      return this.respond(socket, { ok: false, error: { name: 'InvalidRequest', message: `${opened.reason}: ${opened.detail}` } });
+    }
+    const request = opened.value;
+    const response: ApiResponse =
+      request.type === 'ping'
+        ? { ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } }
+        : this.manager.handleApi(request);
+    this.respond(socket, response);
+  }
+
+  private respond(socket: net.Socket, response: ApiResponse): void {
+    const frame = this.sealer.seal(response);
+    if (frame.length > this.options.maxMessageBytes + MAC_BYTES) {
+      const error = { name: 'ResponseTooLarge', message: `response of ${frame.length} bytes exceeds ${this.options.maxMessageBytes}` };
+      socket.write(lengthPrefixed(this.sealer.seal({ ok: false, error })));
+      return;
+    }
+    socket.write(lengthPrefixed(frame));
+  }
+}
+
+function firstExternalIPv4(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,61 @@
+/**
+ * The machine image: the configured base image (node 20+ and /bin/sh) plus the bundled runner. Its
+ * tag is derived from the bundle and the base, so an unchanged runner is never rebuilt.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { GenericContainer } from 'testcontainers';
+import { bundleMachine } from '../../runtime/bundle.ts';
+
+const built = new Map<string, Promise<string>>();
+
+export function machineImage(docker: Dockerode, baseImage: string, buildDir: string): Promise<string> {
+  const key = `${baseImage}@${buildDir}`;
+  let image = built.get(key);
+  if (!image) {
+    image = buildMachineImage(docker, baseImage, buildDir);
+    built.set(key, image);
+    image.catch(() => built.delete(key));
+  }
+  return image;
+}
+
+async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir: string): Promise<string> {
+  const context = path.join(buildDir, 'machine-image');
+  fs.mkdirSync(context, { recursive: true });
+  const bundle = await bundleMachine(path.join(context, 'machine.cjs'));
+  const dockerfile = [
+    `FROM ${baseImage}`,
+    'COPY machine.cjs /opt/distzero/machine.cjs',
+    'WORKDIR /opt/distzero',
+    'CMD ["node", "/opt/distzero/machine.cjs"]',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(context, 'Dockerfile'), dockerfile);
+  const tag = `distzero-machine:${createHash('sha256').update(bundle.sha256).update(dockerfile).digest('hex').slice(0, 16)}`;
+  const exists = await docker
+    .getImage(tag)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (!exists) {
+    const hasBase = await docker
+      .getImage(baseImage)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (!hasBase) {
+      try {
+        await docker.pull(baseImage).then((stream: NodeJS.ReadableStream) => new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined)))));
+      } catch (error) {
+        throw new Error(
+          `base image ${baseImage} is not here and cannot be pulled (${(error as Error).message}). Offline, build one with scripts/docker-base-image.sh and set DOCKER_BASE_IMAGE=dz-node-base:latest`,
+        );
+      }
+    }
+    await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
+  }
+  return tag;
+}

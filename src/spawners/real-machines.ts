@@ -1,0 +1,54 @@
+/**
+ * What the docker and cloud spawners share once their machines are up: an API client per machine,
+ * the machine's self-reported transport, and closing the clients.
+ */
+import type { ApiRequest, ApiResponse, Transport } from '../messages/index.ts';
+import { apiResultSchemas } from '../messages/index.ts';
+import { ApiClient } from './api-client.ts';
+
+export interface RealMachine {
+  id: string;
+  name: string;
+  client: ApiClient;
+  transport: Transport;
+}
+
+export class RealMachines {
+  private readonly machines = new Map<string, RealMachine>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly options: { maxMessageBytes: number; timeoutMs: number },
+  ) {}
+
+  /** Connect to a started machine's API and learn how its peers reach it. */
+  async add(id: string, name: string, api: { host: string; port: number }): Promise<RealMachine> {
+    const client = new ApiClient(api.host, api.port, this.secret, this.options);
+    const response = await client.request({ type: 'ping' });
+    if (!response.ok) throw new Error(`machine ${name} refused ping: ${response.error.message}`);
+    const { machineId, transport } = apiResultSchemas.ping.parse(response.result);
+    if (machineId !== id) throw new Error(`machine at ${api.host}:${api.port} says it is ${machineId}, expected ${id}`);
+    const machine = { id, name, client, transport };
+    this.machines.set(id, machine);
+    return machine;
+  }
+
+  get(id: string): RealMachine {
+    const machine = this.machines.get(id);
+    if (!machine) throw new Error(`no machine ${id} in this system`);
+    return machine;
+  }
+
+  send(id: string, request: ApiRequest): Promise<ApiResponse> {
+    return this.get(id).client.request(request);
+  }
+
+  all(): RealMachine[] {
+    return [...this.machines.values()];
+  }
+
+  closeAll(): void {
+    for (const m of this.machines.values()) m.client.close();
+    this.machines.clear();
+  }
+}
