@@ -43,6 +43,8 @@ export const settingsSchema = z.object({
   MACHINE_API_PORT: port(9701),
   /** Largest API request or response frame, in bytes. */
   MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
+  /** Largest node-to-node UDP datagram, in bytes (below the 65,507-byte IPv4 limit). */
+  MAX_PACKET_BYTES: int(512, 65_507, 60_000),
   DOCKER_BASE_IMAGE: z.string().min(1).default('node:20-bookworm-slim'),
   /** testcontainers' Ryuk reaper image cannot be pulled offline; DistZero cleans up by label itself. */
   TESTCONTAINERS_RYUK_DISABLED: z.enum(['true', 'false']).default('true'),
@@ -80,6 +82,7 @@ export const machineSettingsSchema = z.object({
   MACHINE_UDP_PORT: settingsSchema.shape.MACHINE_UDP_PORT,
   MACHINE_API_PORT: settingsSchema.shape.MACHINE_API_PORT,
   MAX_MESSAGE_BYTES: settingsSchema.shape.MAX_MESSAGE_BYTES,
+  MAX_PACKET_BYTES: settingsSchema.shape.MAX_PACKET_BYTES,
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
   /** This machine's clock: offset from true time and rate (1 = true rate). */

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     apiPort: s.MACHINE_API_PORT,
     advertise: { host: s.DZ_ADVERTISE_HOST, port: s.DZ_ADVERTISE_PORT },
     maxMessageBytes: s.MAX_MESSAGE_BYTES,
+    maxPacketBytes: s.MAX_PACKET_BYTES,
     logger: log.logger,
     clock: new MachineClock(s.DZ_CLOCK_OFFSET_MS, s.DZ_CLOCK_RATE),
   });

@@ -15,7 +15,7 @@ import { describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
 import { NodeManager } from './node-manager.ts';
-import { FrameDecoder, FrameSealer, MAC_BYTES, MAX_DATAGRAM_BYTES, lengthPrefixed, type Rejection } from './wire.ts';
+import { FrameDecoder, FrameSealer, MAC_BYTES, lengthPrefixed, type Rejection } from './wire.ts';
 
 export interface MachineRunnerOptions {
   machineId: string;
@@ -26,6 +26,8 @@ export interface MachineRunnerOptions {
   /** The address other machines send to; host 'auto' means this machine's first non-loopback IPv4. */
   advertise: { host: string; port?: number | undefined };
   maxMessageBytes: number;
+  /** Largest datagram accepted or sent. */
+  maxPacketBytes: number;
   logger: Logger;
   clock?: MachineClock;
 }
@@ -93,7 +95,7 @@ export class MachineRunner implements MachineHost {
       return;
     }
     const frame = this.sealer.seal(packet);
-    if (frame.length > MAX_DATAGRAM_BYTES) {
+    if (frame.length > this.options.maxPacketBytes) {
       this.logger.error({ bytes: frame.length, to: packet.to }, 'packet too large for one datagram; dropped');
       return;
     }
@@ -112,7 +114,7 @@ export class MachineRunner implements MachineHost {
   }
 
   private onDatagram(datagram: Buffer, source: string): void {
-    if (datagram.length > MAX_DATAGRAM_BYTES) return this.reject('oversized', source, `${datagram.length} bytes`);
+    if (datagram.length > this.options.maxPacketBytes) return this.reject('oversized', source, `${datagram.length} bytes exceeds ${this.options.maxPacketBytes}`);
     const opened = this.sealer.open(datagram, packetSchema);
     if (!opened.ok) return this.reject(opened.reason, source, opened.detail);
     try {

@@ -28,7 +28,11 @@ export class FrameSealer {
   }
 
   seal(value: unknown): Buffer {
-    const body = Buffer.from(JSON.stringify(value), 'utf8');
+    return this.sealBytes(Buffer.from(JSON.stringify(value), 'utf8'));
+  }
+
+  /** MAC over arbitrary bytes (well-formed or not: specs use it to forge authenticated garbage). */
+  sealBytes(body: Buffer): Buffer {
     return Buffer.concat([this.mac(body), body]);
   }
 

@@ -28,6 +28,7 @@ export function machineEnvironment(identity: MachineIdentity, settings: Settings
     MACHINE_UDP_PORT: String(settings.MACHINE_UDP_PORT),
     MACHINE_API_PORT: String(settings.MACHINE_API_PORT),
     MAX_MESSAGE_BYTES: String(settings.MAX_MESSAGE_BYTES),
+    MAX_PACKET_BYTES: String(settings.MAX_PACKET_BYTES),
   };
   if (settings.LOGSTASH_HOST) {
     // A logstash on this host's loopback is, seen from a container, on the host gateway.

@@ -3,6 +3,7 @@
  * the machine's self-reported transport, and closing the clients.
  */
 import type { ApiRequest, ApiResponse, Transport } from '../messages/index.ts';
+import type { WireAccess } from './spawner.ts';
 import { apiResultSchemas } from '../messages/index.ts';
 import { ApiClient } from './api-client.ts';
 
@@ -11,6 +12,9 @@ export interface RealMachine {
   name: string;
   client: ApiClient;
   transport: Transport;
+  /** The machine's API and UDP sockets as the test process reaches them. */
+  api: { host: string; port: number };
+  udp: { host: string; port: number };
 }
 
 export class RealMachines {
@@ -22,13 +26,14 @@ export class RealMachines {
   ) {}
 
   /** Connect to a started machine's API and learn how its peers reach it. */
-  async add(id: string, name: string, api: { host: string; port: number }): Promise<RealMachine> {
+  async add(id: string, name: string, api: { host: string; port: number }, udp?: { host: string; port: number }): Promise<RealMachine> {
     const client = new ApiClient(api.host, api.port, this.secret, this.options);
     const response = await client.request({ type: 'ping' });
     if (!response.ok) throw new Error(`machine ${name} refused ping: ${response.error.message}`);
     const { machineId, transport } = apiResultSchemas.ping.parse(response.result);
     if (machineId !== id) throw new Error(`machine at ${api.host}:${api.port} says it is ${machineId}, expected ${id}`);
-    const machine = { id, name, client, transport };
+    if (transport.address.kind !== 'udp') throw new Error(`machine ${name} reports a non-UDP address`);
+    const machine = { id, name, client, transport, api, udp: udp ?? { host: transport.address.host, port: transport.address.port } };
     this.machines.set(id, machine);
     return machine;
   }
@@ -37,6 +42,11 @@ export class RealMachines {
     const machine = this.machines.get(id);
     if (!machine) throw new Error(`no machine ${id} in this system`);
     return machine;
+  }
+
+  wireAccess(id: string): WireAccess {
+    const { api, udp } = this.get(id);
+    return { api, udp, secret: this.secret };
   }
 
   send(id: string, request: ApiRequest): Promise<ApiResponse> {

@@ -52,6 +52,13 @@ export interface Attachment {
   body?: string | Buffer;
 }
 
+/** Raw access to a real machine's sockets, for specs that attack them. */
+export interface WireAccess {
+  api: { host: string; port: number };
+  udp: { host: string; port: number };
+  secret: string;
+}
+
 export abstract class Spawner {
   abstract readonly mode: Mode;
   abstract readonly systemId: string;
@@ -68,6 +75,11 @@ export abstract class Spawner {
 
   /** Remove every machine and resource this spawner made. Must be safe after a failed start. */
   abstract cleanUp(): Promise<void>;
+
+  /** A real machine's sockets as seen from the test process; undefined in simulation. */
+  wireAccess(_machineId: string): WireAccess | undefined {
+    return undefined;
+  }
 
   /** What the report should carry about this run; `failed` says whether the test failed. */
   async attachments(_failed: boolean): Promise<Attachment[]> {

@@ -17,7 +17,7 @@ import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
-import { Spawner, type Attachment, type MachineSpec, type SpawnedMachine } from '../spawner.ts';
+import { Spawner, type Attachment, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
 import { sweepDocker } from './sweep.ts';
@@ -80,12 +80,13 @@ export class DockerSpawner extends Spawner {
       { logDir: CONTAINER_LOG_DIR, hostGateway: this.settings.DOCKER_HOST_GATEWAY },
     );
     const apiPort = this.settings.MACHINE_API_PORT;
+    const udpPort = this.settings.MACHINE_UDP_PORT;
     const container = await new GenericContainer(image)
       .withName(`${this.systemId}-${id}`)
       .withNetworkMode(this.networkName)
       .withLabels({ ...systemLabels(this.systemId), [MACHINE_LABEL]: id })
       .withEnvironment(env)
-      .withExposedPorts(apiPort)
+      .withExposedPorts(apiPort, `${udpPort}/udp`)
       .withBindMounts([{ source: logDir, target: CONTAINER_LOG_DIR, mode: 'rw' }])
       .withExtraHosts([{ host: this.settings.DOCKER_HOST_GATEWAY, ipAddress: 'host-gateway' }])
       // netem and partitions inside the machine need it; nothing else does.
@@ -94,9 +95,14 @@ export class DockerSpawner extends Spawner {
       .withStartupTimeout(30_000)
       .start();
     this.containers.set(id, container);
-    const machine = await this.machines.add(id, name, { host: container.getHost(), port: container.getMappedPort(apiPort) });
+    const host = container.getHost();
+    const machine = await this.machines.add(id, name, { host, port: container.getMappedPort(apiPort) }, { host, port: container.getMappedPort(udpPort, 'udp') });
     this.logger.info({ machine_id: id, machine_name: name, transport: machine.transport }, 'container machine started');
     return { id, name, transport: machine.transport };
+  }
+
+  override wireAccess(machineId: string): WireAccess {
+    return this.machines.wireAccess(machineId);
   }
 
   protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
