@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import Dockerode from 'dockerode';
 import { expect, test } from '../fixtures/index.ts';
 import { OWNER_LABEL, PROJECT_LABEL, ownerIsGone } from '../src/spawners/docker/labels.ts';
@@ -12,15 +14,25 @@ async function orphans(docker: Dockerode) {
   return { containers: containers.length, networks: networks.length };
 }
 
+/** Parent pid of the process named by an owner label (`host:pid`) on this host, if it is alive. */
+function parentOf(owner: string | undefined): number | undefined {
+  const [host, pid] = (owner ?? '').split(':');
+  if (host !== os.hostname()) return undefined;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..." — comm may hold spaces, so split after ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Start a separate Playwright run of a virtual test in its own process group (as a terminal would),
  * and once it has containers up, send `signal` to the whole group. Returns the nested run's containers.
  */
 async function killRunMidway(docker: Dockerode, signal: NodeJS.Signals, outputDir: string): Promise<string[]> {
   const seen = new Set<string>();
-  // Containers of other runs going on now (other workers of this run) are not the nested run's.
-  const before = await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } });
-  const otherOwners = new Set(before.map((c) => c.Labels[OWNER_LABEL]));
   const run = spawn(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=virtual', '-g', 'ten users', '--reporter=line', `--output=${outputDir}`], {
     detached: true,
     stdio: 'ignore',
@@ -31,7 +43,8 @@ async function killRunMidway(docker: Dockerode, signal: NodeJS.Signals, outputDi
       .poll(
         async () => {
           const containers = await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } });
-          for (const c of containers) if (!otherOwners.has(c.Labels[OWNER_LABEL])) seen.add(c.Id);
+          // The nested run's containers are owned by its workers: children of the runner we started.
+          for (const c of containers) if (parentOf(c.Labels[OWNER_LABEL]) === run.pid) seen.add(c.Id);
           return seen.size;
         },
         { timeout: 60_000, intervals: [100] },
