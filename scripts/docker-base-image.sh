@@ -37,7 +37,7 @@ for lib in libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
   done
 done
 cp -L "$busybox_bin" "$rootfs/bin/busybox"
-for tool in sh cat awk grep nc ip ping sleep ls ps kill tc base64 env mkdir rm echo head tail wc sed; do
+for tool in sh cat awk grep nc ip ping sleep ls ps kill tc base64 env mkdir rm echo head tail wc sed nohup setsid; do
   ln -sf busybox "$rootfs/bin/$tool"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"

@@ -27,10 +27,15 @@ export class ApiClient {
     this.sealer = new FrameSealer(secret);
   }
 
-  async request(request: ApiRequest): Promise<ApiResponse> {
+  request(request: ApiRequest): Promise<ApiResponse> {
+    return this.call(request, request.type);
+  }
+
+  /** Send any sealed value and read one sealed response (the boot loader's install speaks this too). */
+  async call(request: unknown, what: string): Promise<ApiResponse> {
     const socket = await this.connect();
     return new Promise<ApiResponse>((resolve, reject) => {
-      const timer = setTimeout(() => this.failAll(new Error(`no answer to ${request.type} from ${this.host}:${this.port} within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const timer = setTimeout(() => this.failAll(new Error(`no answer to ${what} from ${this.host}:${this.port} within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       this.pending.push({ resolve, reject, timer });
       socket.write(lengthPrefixed(this.sealer.seal(request)));
     });

@@ -1,0 +1,216 @@
+/**
+ * Cloud mode: every machine is an EC2 instance running the same MachineRunner as virtual mode.
+ * Instances are launched in one RunInstances call per batch, tagged with the system id, awaited with
+ * the SDK's waiters, then given their runner through the boot loader (see boot.ts). Any failure
+ * after a launch terminates everything launched and raises one error; teardown terminates every
+ * instance of the system.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  waitUntilInstanceRunning,
+  type EC2Client,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import type { Logger } from '../../logging.ts';
+import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
+import { bundleMachine, type Bundle } from '../../runtime/bundle.ts';
+import { newSystemSecret } from '../../runtime/wire.ts';
+import type { Settings } from '../../settings.ts';
+import { ApiClient } from '../api-client.ts';
+import { machineEnvironment } from '../machine-env.ts';
+import { RealMachines } from '../real-machines.ts';
+import { Spawner, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
+import { installMessage, renderUserData } from './boot.ts';
+import { MACHINE_TAG, systemTags } from './tags.ts';
+
+export interface InstanceShape {
+  ami: string;
+  instanceType: string;
+  securityGroupId?: string | undefined;
+  keyName?: string | undefined;
+  subnetId?: string | undefined;
+}
+
+export interface Ec2SpawnerOptions {
+  logger: Logger;
+  settings: Settings;
+  client: EC2Client;
+  shape: InstanceShape;
+  /** Waiter pacing in seconds; AWS's defaults are slow (15 s), tests against a local endpoint pass small ones. */
+  waiter?: { minDelay: number; maxDelay: number; maxWaitTime: number };
+  /** Instances per RunInstances call. */
+  batchSize?: number;
+  /** How long an instance may take from running to its runner answering. */
+  bootTimeoutMs?: number;
+}
+
+export class CloudLaunchError extends Error {
+  override name = 'CloudLaunchError';
+}
+
+export class Ec2Spawner extends Spawner {
+  readonly mode = 'cloud' as const;
+  readonly systemId = `sys-${randomBytes(4).toString('hex')}`;
+  private readonly secret = newSystemSecret();
+  private readonly machines: RealMachines;
+  /** Every instance this system launched, terminated at teardown. */
+  readonly instanceIds: string[] = [];
+  private bundle: Promise<Bundle> | undefined;
+
+  constructor(private readonly options: Ec2SpawnerOptions) {
+    super(options.logger);
+    this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
+  }
+
+  newId(prefix: string): string {
+    return `${prefix}-${randomBytes(3).toString('hex')}`;
+  }
+
+  async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
+    const named = specs.map((spec) => ({ name: spec.name, id: this.newId(spec.name) }));
+    const launchedBefore = this.instanceIds.length;
+    try {
+      this.bundle ??= bundleMachine();
+      const instances: { instanceId: string; name: string; id: string }[] = [];
+      const batchSize = this.options.batchSize ?? 50;
+      for (let start = 0; start < named.length; start += batchSize) {
+        const batch = named.slice(start, start + batchSize);
+        const ids = await this.launch(batch.length, start / batchSize);
+        batch.forEach((machine, i) => instances.push({ instanceId: ids[i]!, ...machine }));
+        await Promise.all(
+          batch.map((machine, i) =>
+            this.options.client.send(
+              new CreateTagsCommand({ Resources: [ids[i]!], Tags: [{ Key: 'Name', Value: machine.name }, { Key: MACHINE_TAG, Value: machine.id }] }),
+            ),
+          ),
+        );
+      }
+      const addresses = await this.waitRunning(instances.map((i) => i.instanceId));
+      return await Promise.all(instances.map((instance) => this.boot(instance, addresses.get(instance.instanceId)!)));
+    } catch (error) {
+      const terminated = await this.terminate(this.instanceIds.slice(launchedBefore));
+      throw new CloudLaunchError(
+        `could not start ${specs.length} machine(s): ${(error as Error).name}: ${(error as Error).message}; terminated ${terminated.length} instance(s) launched for them`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** One RunInstances call for `count` identical instances; fewer than asked is a failure. */
+  private async launch(count: number, batch: number): Promise<string[]> {
+    const { shape, settings } = this.options;
+    const userData = renderUserData({ secret: this.secret, apiPort: settings.MACHINE_API_PORT, maxMessageBytes: settings.MAX_MESSAGE_BYTES });
+    const result = await this.options.client.send(
+      new RunInstancesCommand({
+        ImageId: shape.ami,
+        InstanceType: shape.instanceType as RunInstancesCommand['input']['InstanceType'],
+        MinCount: count,
+        MaxCount: count,
+        UserData: Buffer.from(userData).toString('base64'),
+        ...(shape.securityGroupId ? { SecurityGroupIds: [shape.securityGroupId] } : {}),
+        ...(shape.keyName ? { KeyName: shape.keyName } : {}),
+        ...(shape.subnetId ? { SubnetId: shape.subnetId } : {}),
+        TagSpecifications: [{ ResourceType: 'instance', Tags: systemTags(this.systemId) }],
+        ClientToken: `${this.systemId}-${batch}`,
+      }),
+    );
+    const ids = (result.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+    this.instanceIds.push(...ids);
+    if (ids.length < count) {
+      // Already recorded in instanceIds: the caller terminates what did launch.
+      throw Object.assign(new Error(`EC2 launched ${ids.length} of ${count} instances`), { name: 'PartialLaunch' });
+    }
+    this.logger.info({ instances: ids, batch }, 'instances launched');
+    return ids;
+  }
+
+  private async waitRunning(instanceIds: string[]): Promise<Map<string, string>> {
+    const waiter = this.options.waiter ?? { minDelay: 5, maxDelay: 15, maxWaitTime: 600 };
+    await waitUntilInstanceRunning({ client: this.options.client, ...waiter }, { InstanceIds: instanceIds });
+    const described = await this.options.client.send(new DescribeInstancesCommand({ InstanceIds: instanceIds }));
+    const addresses = new Map<string, string>();
+    for (const instance of (described.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const address = reachableAddress(instance);
+      if (instance.InstanceId && address) addresses.set(instance.InstanceId, address);
+    }
+    const missing = instanceIds.filter((id) => !addresses.has(id));
+    if (missing.length > 0) throw new Error(`instances without a reachable address: ${missing.join(', ')}`);
+    return addresses;
+  }
+
+  /** Hand the instance its runner through the boot loader, then wait for the runner to answer. */
+  private async boot(instance: { instanceId: string; name: string; id: string }, host: string): Promise<SpawnedMachine> {
+    const { settings } = this.options;
+    const env = machineEnvironment(
+      { machineId: instance.id, machineName: instance.name, systemId: this.systemId, secret: this.secret, mode: 'cloud' },
+      settings,
+      { logDir: '/var/log/distzero' },
+    );
+    const api = { host, port: settings.MACHINE_API_PORT };
+    const deadline = Date.now() + (this.options.bootTimeoutMs ?? 180_000);
+    const install = installMessage(await this.bundle!, env);
+    await retryUntil(deadline, `the boot loader of ${instance.name} (${instance.instanceId}) at ${host}`, async () => {
+      const loader = new ApiClient(api.host, api.port, this.secret, { maxMessageBytes: settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
+      try {
+        const response = await loader.call(install, 'install');
+        if (!response.ok) throw new Error(`install refused: ${response.error.message}`);
+      } finally {
+        loader.close();
+      }
+    });
+    const machine = await retryUntil(deadline, `the runner of ${instance.name} at ${host}`, () =>
+      this.machines.add(instance.id, instance.name, api, { host, port: settings.MACHINE_UDP_PORT }),
+    );
+    this.logger.info({ machine_id: instance.id, machine_name: instance.name, instance: instance.instanceId, host }, 'cloud machine started');
+    return { id: instance.id, name: instance.name, transport: machine.transport };
+  }
+
+  protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
+    return this.machines.send(machineId, request);
+  }
+
+  override wireAccess(machineId: string): WireAccess {
+    return this.machines.wireAccess(machineId);
+  }
+
+  async cleanUp(): Promise<void> {
+    this.machines.closeAll();
+    await this.terminate([...this.instanceIds]);
+  }
+
+  private async terminate(instanceIds: string[]): Promise<string[]> {
+    if (instanceIds.length === 0) return [];
+    try {
+      await this.options.client.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+      const gone = new Set(instanceIds);
+      this.instanceIds.splice(0, this.instanceIds.length, ...this.instanceIds.filter((id) => !gone.has(id)));
+      this.logger.info({ instances: instanceIds }, 'instances terminated');
+    } catch (error) {
+      this.logger.error({ instances: instanceIds, err: (error as Error).message }, 'terminating instances failed; run npm run clean:cloud');
+      throw error;
+    }
+    return instanceIds;
+  }
+}
+
+/** The address the test process can reach: the public one when there is one. */
+function reachableAddress(instance: Instance): string | undefined {
+  return instance.PublicIpAddress ?? instance.PrivateIpAddress;
+}
+
+async function retryUntil<T>(deadline: number, what: string, attempt: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let delay = 100; Date.now() < deadline; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  throw new Error(`gave up waiting for ${what}: ${(last as Error | undefined)?.message ?? 'no attempt finished'}`);
+}
