@@ -1,23 +1,23 @@
-import { expect, test } from '../fixtures/index.ts';
+import { EVERY_MODE, expect, inModes, test } from '../fixtures/index.ts';
 import { buildSumSystem, manyUsers, seedScenarioUsers } from '../src/system/sum-scenario.ts';
 
-const everyMode = { tag: ['@simulated', '@virtual', '@cloud'] };
-
 test.describe('sum system', () => {
-  test('three machines: every output leaf reaches 6', everyMode, async ({ system }) => {
-    const sum = await buildSumSystem(system, seedScenarioUsers());
-    expect(sum.machines).toHaveLength(3);
-    expect(sum.expectedTotal).toBe(6);
-    await system.waitForTotals(sum.outputLeaves, 6, 30_000);
-    expect(await system.totals(sum.outputLeaves)).toEqual([6, 6]);
-    expect((await system.getOutputState(sum.sum)).total).toBe(6);
-  });
+  inModes(EVERY_MODE, () => {
+    test('three machines: every output leaf reaches 6', async ({ system }) => {
+      const sum = await buildSumSystem(system, seedScenarioUsers());
+      expect(sum.machines).toHaveLength(3);
+      expect(sum.expectedTotal).toBe(6);
+      await system.waitForTotals(sum.outputLeaves, 6, 30_000);
+      expect(await system.totals(sum.outputLeaves)).toEqual([6, 6]);
+      expect((await system.getOutputState(sum.sum)).total).toBe(6);
+    });
 
-  test('ten users on ten machines: every output leaf is exact', everyMode, async ({ system }) => {
-    const users = manyUsers(10);
-    const sum = await buildSumSystem(system, users);
-    await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 60_000);
-    expect(await system.totals(sum.outputLeaves)).toEqual(users.map(() => sum.expectedTotal));
+    test('ten users on ten machines: every output leaf is exact', async ({ system }) => {
+      const users = manyUsers(10);
+      const sum = await buildSumSystem(system, users);
+      await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 60_000);
+      expect(await system.totals(sum.outputLeaves)).toEqual(users.map(() => sum.expectedTotal));
+    });
   });
 
   test('a hundred users on a hundred machines: every output leaf is exact', { tag: '@simulated' }, async ({ system }) => {
