@@ -52,7 +52,7 @@ export class ReliableLinks {
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly incoming = new Map<string, Incoming>();
   readonly stats: LinkStats = { sent: 0, retransmitted: 0, delivered: 0, duplicatesDropped: 0 };
-  /** Test-only: deliver duplicates again, to show that the checks catch a broken link layer. */
+  /** Test-only: deliver duplicates (of already delivered sequence numbers) again, to show the checks catch it. */
   dedup = true;
 
   constructor(
@@ -92,12 +92,14 @@ export class ReliableLinks {
       link = { inc: packet.inc, delivered: 0, early: new Map() };
       this.incoming.set(key, link);
     }
-    if (packet.seq <= link.delivered && this.dedup) {
-      this.stats.duplicatesDropped++;
-    } else if (packet.seq === link.delivered + 1 || !this.dedup) {
+    if (packet.seq <= link.delivered) {
+      // Already delivered: a retransmission or a network duplicate. Only the test-only switch lets it through.
+      if (this.dedup) this.stats.duplicatesDropped++;
+      else this.deliver(packet.from, packet.to, packet.message);
+    } else if (packet.seq === link.delivered + 1) {
       if (!this.deliver(packet.from, packet.to, packet.message)) return;
       this.stats.delivered++;
-      link.delivered = Math.max(link.delivered, packet.seq);
+      link.delivered = packet.seq;
       for (let next = link.early.get(link.delivered + 1); next; next = link.early.get(link.delivered + 1)) {
         link.early.delete(next.seq);
         if (!this.deliver(next.from, next.to, next.message)) break;

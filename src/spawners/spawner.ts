@@ -5,6 +5,7 @@
 import type { Logger } from '../logging.ts';
 import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, type Transport } from '../messages/index.ts';
 import type { Mode } from '../settings.ts';
+import { UnsupportedFaultError, type FaultCounts, type LinkConditions } from './faults.ts';
 
 export interface MachineSpec {
   name: string;
@@ -79,6 +80,41 @@ export abstract class Spawner {
   /** A real machine's sockets as seen from the test process; undefined in simulation. */
   wireAccess(_machineId: string): WireAccess | undefined {
     return undefined;
+  }
+
+  // --- Faults: each mode overrides what it can do; the rest refuse loudly. --------------------
+
+  /** Change every link's conditions, or one link's (machine ids, one direction). */
+  async configureNetwork(_conditions: Partial<LinkConditions>, _link?: { from: string; to: string }): Promise<void> {
+    throw new UnsupportedFaultError(this.mode, 'change link conditions');
+  }
+
+  /** Cut every link between the two groups of machines, both ways, until heal(). */
+  async partition(_groupA: readonly string[], _groupB: readonly string[]): Promise<void> {
+    throw new UnsupportedFaultError(this.mode, 'partition the network');
+  }
+
+  async heal(): Promise<void> {
+    throw new UnsupportedFaultError(this.mode, 'heal a partition');
+  }
+
+  /** Stop a machine abruptly; what it had not yet made durable is lost. */
+  async crash(_machineId: string): Promise<void> {
+    throw new UnsupportedFaultError(this.mode, 'crash a machine');
+  }
+
+  async restart(_machineId: string): Promise<void> {
+    throw new UnsupportedFaultError(this.mode, 'restart a machine');
+  }
+
+  /** Faults injected so far, by kind. */
+  async faultCounts(): Promise<FaultCounts> {
+    throw new UnsupportedFaultError(this.mode, 'count injected faults');
+  }
+
+  /** Let `ms` of system time pass: virtual in simulation, a real wait elsewhere (to hold a fault, not to await a result). */
+  async pass(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /** What the report should carry about this run; `failed` says whether the test failed. */

@@ -6,6 +6,7 @@
 import type { Logger } from '../logging.ts';
 import type { NodeConfig, NodeHandle, NodeMessage, NodeRef, OutputState, Transport } from '../messages/index.ts';
 import type { RecordedUser } from '../nodes/recorded-user.ts';
+import type { FaultCounts, LinkConditions } from '../spawners/faults.ts';
 import type { Check, SpawnedMachine, Spawner, WaitOptions } from '../spawners/spawner.ts';
 
 export type MachineRef = Pick<SpawnedMachine, 'id' | 'name'>;
@@ -93,6 +94,45 @@ export class SystemController {
       if (error instanceof Error) error.message += `\n  last totals seen: ${JSON.stringify(last)}`;
       throw error;
     }
+  }
+
+  // --- Faults (the same calls in every mode that can do them) -----------------------------------
+
+  /** Change the conditions of every link, or of the links from one machine to another. */
+  configureNetwork(conditions: Partial<LinkConditions>, link?: { from: MachineRef; to: MachineRef }): Promise<void> {
+    return this.spawner.configureNetwork(conditions, link && { from: link.from.id, to: link.to.id });
+  }
+
+  partition(groupA: readonly MachineRef[], groupB: readonly MachineRef[]): Promise<void> {
+    this.logger.info({ a: groupA.map((m) => m.name), b: groupB.map((m) => m.name) }, 'partition');
+    return this.spawner.partition(
+      groupA.map((m) => m.id),
+      groupB.map((m) => m.id),
+    );
+  }
+
+  heal(): Promise<void> {
+    this.logger.info('heal');
+    return this.spawner.heal();
+  }
+
+  crash(machine: MachineRef): Promise<void> {
+    this.logger.info({ machine_name: machine.name }, 'crash');
+    return this.spawner.crash(machine.id);
+  }
+
+  restart(machine: MachineRef): Promise<void> {
+    this.logger.info({ machine_name: machine.name }, 'restart');
+    return this.spawner.restart(machine.id);
+  }
+
+  faultCounts(): Promise<FaultCounts> {
+    return this.spawner.faultCounts();
+  }
+
+  /** Let `ms` of system time pass (virtual in simulation): to hold a fault for a while, never to await a result. */
+  pass(ms: number): Promise<void> {
+    return this.spawner.pass(ms);
   }
 
   // --- The sum system's building blocks --------------------------------------------------------

@@ -3,23 +3,8 @@
  * nodes. For each packet it decides, from the seeded generator, whether it is lost, how many copies
  * arrive and after how long.
  */
+import { emptyFaultCounts, type FaultCounts, type LinkConditions } from '../faults.ts';
 import type { Rng } from './rng.ts';
-
-export interface LinkConditions {
-  /** Probability a packet is lost. */
-  drop: number;
-  /** Probability a packet arrives twice. */
-  duplicate: number;
-  /** Fixed part of the one-way delay. */
-  latencyMs: number;
-  /** Mean of the exponential part of the delay added on top. */
-  jitterMs: number;
-  /** Probability a packet takes the heavy tail: an extra delay of about `tailMs` (exponential). */
-  tailChance: number;
-  tailMs: number;
-  /** Probability a packet is held back long enough to arrive after later ones. */
-  reorder: number;
-}
 
 export const calmNetwork: LinkConditions = {
   drop: 0,
@@ -30,19 +15,6 @@ export const calmNetwork: LinkConditions = {
   tailMs: 0,
   reorder: 0,
 };
-
-export type FaultKind = 'drops' | 'duplicates' | 'delays' | 'reorders' | 'partitioned' | 'crashes' | 'to_down_machine';
-export type FaultCounts = Record<FaultKind, number>;
-
-export const emptyFaultCounts = (): FaultCounts => ({
-  drops: 0,
-  duplicates: 0,
-  delays: 0,
-  reorders: 0,
-  partitioned: 0,
-  crashes: 0,
-  to_down_machine: 0,
-});
 
 const pairKey = (from: string, to: string) => `${from}\u0000${to}`;
 

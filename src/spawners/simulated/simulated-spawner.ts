@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../logging.ts';
 import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
+import type { FaultCounts, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
 import { Simulation } from './simulation.ts';
 
@@ -12,6 +13,8 @@ export interface SimulatedSpawnerOptions {
   seed: number;
   logger: Logger;
   serialize?: boolean;
+  /** Test-only: machines deliver duplicates again, to show the checks catch a broken link layer. */
+  brokenDedup?: boolean;
 }
 
 export class SimulatedSpawner extends Spawner {
@@ -21,7 +24,7 @@ export class SimulatedSpawner extends Spawner {
 
   constructor(options: SimulatedSpawnerOptions) {
     super(options.logger);
-    this.sim = new Simulation({ seed: options.seed, logger: options.logger, serialize: options.serialize ?? false });
+    this.sim = new Simulation({ seed: options.seed, logger: options.logger, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false });
     this.systemId = `sys-${this.sim.rng.hex(8)}`;
   }
 
@@ -69,6 +72,35 @@ export class SimulatedSpawner extends Spawner {
       }
       this.sim.runUntil(Math.min(deadline, this.sim.now + step));
     }
+  }
+
+  override async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): Promise<void> {
+    this.sim.network.configure(conditions, link);
+  }
+
+  override async partition(groupA: readonly string[], groupB: readonly string[]): Promise<void> {
+    this.sim.network.partition(groupA, groupB);
+  }
+
+  override async heal(): Promise<void> {
+    this.sim.network.heal();
+  }
+
+  override async crash(machineId: string): Promise<void> {
+    this.sim.machine(machineId).crash();
+    this.sim.network.faults.crashes++;
+  }
+
+  override async restart(machineId: string): Promise<void> {
+    this.sim.machine(machineId).restart();
+  }
+
+  override async faultCounts(): Promise<FaultCounts> {
+    return { ...this.sim.network.faults };
+  }
+
+  override async pass(ms: number): Promise<void> {
+    this.sim.runFor(ms);
   }
 
   async cleanUp(): Promise<void> {

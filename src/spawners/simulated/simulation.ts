@@ -21,15 +21,24 @@ export interface SimulationOptions {
   logger: Logger;
   /** JSON round-trip and validate every packet, as a real wire would. */
   serialize?: boolean;
+  /** Test-only: turn off duplicate suppression in every machine's links. */
+  brokenDedup?: boolean;
 }
 
-/** One simulated machine: the MachineHost its NodeManager runs on. */
+/**
+ * One simulated machine: the MachineHost its NodeManager runs on. A crash stops it abruptly: packets
+ * sent to it are lost and its timers wait; a restart resumes it with its state intact, as a machine
+ * that journals its state before acknowledging anything would. So a crash costs time and the packets
+ * that reached it while down — which the links retransmit — and nothing else.
+ */
 export class SimulatedMachine implements MachineHost {
   readonly address: Address;
   readonly manager: NodeManager;
   readonly logger: Logger;
-  incarnation: string;
+  readonly incarnation: string;
   up = true;
+  /** Timers that came due while the machine was down, in the order they came due. */
+  private deferred: (() => void)[] = [];
 
   constructor(
     private readonly sim: Simulation,
@@ -40,6 +49,19 @@ export class SimulatedMachine implements MachineHost {
     this.incarnation = sim.rng.hex(8);
     this.logger = sim.logger.child({ machine_id: id, machine_name: name });
     this.manager = new NodeManager(id, name, this);
+    if (sim.options.brokenDedup) this.manager.links.dedup = false;
+  }
+
+  crash(): void {
+    this.up = false;
+  }
+
+  restart(): void {
+    if (this.up) return;
+    this.up = true;
+    const due = this.deferred;
+    this.deferred = [];
+    for (const fn of due) fn();
   }
 
   now(): number {
@@ -47,11 +69,11 @@ export class SimulatedMachine implements MachineHost {
   }
 
   schedule(delayMs: number, fn: () => void): Cancel {
-    return this.sim.schedule(delayMs, fn);
+    return this.sim.schedule(delayMs, () => (this.up ? fn() : this.deferred.push(fn)));
   }
 
   transmit(to: Address, packet: Packet): void {
-    this.sim.transmit(this, to, packet);
+    if (this.up) this.sim.transmit(this, to, packet);
   }
 
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
@@ -70,7 +92,7 @@ export class Simulation {
   private failure: SimulationError | undefined;
   eventsRun = 0;
 
-  constructor(private readonly options: SimulationOptions) {
+  constructor(readonly options: SimulationOptions) {
     this.rng = new Rng(options.seed);
     this.network = new NetworkModel(this.rng);
     this.logger = options.logger;

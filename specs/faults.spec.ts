@@ -1,0 +1,74 @@
+import { expect, inModes, test } from '../fixtures/index.ts';
+import { buildSumSystem, inc, manyUsers, seedScenarioUsers } from '../src/system/sum-scenario.ts';
+import { RecordedUser } from '../src/nodes/recorded-user.ts';
+
+test.describe('faults', () => {
+  inModes(['simulated', 'virtual'], () => {
+    test('a partition that heals: every output still exact', async ({ system }) => {
+      const sum = await buildSumSystem(system, manyUsers(6, 3, 40));
+      const [hub, ...users] = sum.machines;
+      await system.partition([hub!, ...users.slice(0, 2)], users.slice(2));
+      await system.pass(300);
+      await system.heal();
+      await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 30_000);
+    });
+  });
+
+  test('lossy, duplicating, reordering links with a heavy tail: every output exact', { tag: '@simulated' }, async ({ system }) => {
+    await system.configureNetwork({ drop: 0.2, duplicate: 0.1, reorder: 0.2, tailChance: 0.05, tailMs: 300 });
+    const sum = await buildSumSystem(system, manyUsers(20));
+    await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 60_000);
+    const faults = await system.faultCounts();
+    expect(faults.drops).toBeGreaterThan(0);
+    expect(faults.duplicates).toBeGreaterThan(0);
+    expect(faults.reorders).toBeGreaterThan(0);
+  });
+
+  test('one dead link holds its output leaf back until it comes back', { tag: '@simulated' }, async ({ system }) => {
+    // Everyone acts after the link is cut (the system is built well within 500 ms).
+    const later = seedScenarioUsers().map((u) => new RecordedUser(u.name, u.actions.map((a) => [a.atMs + 500, a.action] as const)));
+    const sum = await buildSumSystem(system, later);
+    const [hub, b] = sum.machines;
+    await system.configureNetwork({ drop: 1 }, { from: hub!, to: b! });
+    await system.pass(2_000);
+    const [atB, atC] = await system.totals(sum.outputLeaves);
+    expect(atC).toBe(6);
+    expect(atB).toBe(0);
+    await system.configureNetwork({ drop: 0 }, { from: hub!, to: b! });
+    await system.waitForTotals(sum.outputLeaves, 6, 30_000);
+  });
+
+  test('a crashed hub that restarts loses nothing but time', { tag: '@simulated' }, async ({ system }) => {
+    const sum = await buildSumSystem(system, manyUsers(8, 3, 30));
+    const hub = sum.machines[0]!;
+    await system.crash(hub);
+    await system.pass(500);
+    await system.restart(hub);
+    await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 30_000);
+    const faults = await system.faultCounts();
+    expect(faults.crashes).toBe(1);
+    // What reached the hub while it was down was lost, and the links sent it again.
+    expect(faults.to_down_machine).toBeGreaterThan(0);
+  });
+
+  test('a machine that crashes for good loses exactly what it had not yet delivered', { tag: '@simulated' }, async ({ system }) => {
+    // User B acts at 200 and 400 ms; C's actions all come first.
+    const users = [
+      new RecordedUser('user-b', [
+        [200, inc(2)],
+        [400, inc(1)],
+      ]),
+      new RecordedUser('user-c', [
+        [5, inc(1)],
+        [10, inc(1)],
+        [15, inc(1)],
+      ]),
+    ];
+    const sum = await buildSumSystem(system, users);
+    await system.crash(sum.machines[1]!); // B's machine, before either of its actions
+    await system.waitForTotals([sum.outputLeaves[1]!], 3, 10_000);
+    await system.pass(5_000);
+    expect((await system.getOutputState(sum.outputLeaves[1]!)).total).toBe(3);
+    expect((await system.getOutputState(sum.input)).total).toBe(3);
+  });
+});
