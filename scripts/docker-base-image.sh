@@ -40,9 +40,19 @@ cp -L "$busybox_bin" "$rootfs/bin/busybox"
 for tool in sh cat awk grep nc ip ping sleep ls ps kill tc base64 env mkdir rm echo head tail wc sed nohup setsid; do
   ln -sf busybox "$rootfs/bin/$tool"
 done
+# iproute2's tc (and what it links), for netem link faults where the kernel has sch_netem.
+if tc_bin=$(command -v tc) && [ "$(readlink -f "$tc_bin")" != "$(readlink -f "$busybox_bin")" ]; then
+  mkdir -p "$rootfs/usr/sbin"
+  cp -L "$tc_bin" "$rootfs/usr/sbin/tc"
+  rm -f "$rootfs/bin/tc"
+  for lib in $(ldd "$tc_bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+fi
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
 
-tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/bin:/bin' -c 'WORKDIR /app' - "$tag" >/dev/null
+tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/sbin:/usr/bin:/bin' -c 'WORKDIR /app' - "$tag" >/dev/null
 echo "$tag"

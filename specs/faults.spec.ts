@@ -1,17 +1,42 @@
 import { expect, inModes, test } from '../fixtures/index.ts';
 import { buildSumSystem, inc, manyUsers, seedScenarioUsers } from '../src/system/sum-scenario.ts';
 import { RecordedUser } from '../src/nodes/recorded-user.ts';
+import { UnsupportedFaultError } from '../src/spawners/faults.ts';
+
+/** The same users, acting `ms` later: time for a test to set up its faults first. */
+const delayed = (users: RecordedUser[], ms: number) => users.map((u) => new RecordedUser(u.name, u.actions.map((a) => [a.atMs + ms, a.action] as const)));
 
 test.describe('faults', () => {
   inModes(['simulated', 'virtual'], () => {
-    test('a partition that heals: every output still exact', async ({ system }) => {
-      const sum = await buildSumSystem(system, manyUsers(6, 3, 40));
+    test('a partition that heals: the cut-off side falls behind, then every output is exact', async ({ system }) => {
+      // Users act 4 s after they start: the partition is in place before anyone acts.
+      const sum = await buildSumSystem(system, delayed(manyUsers(6, 3, 40), 4_000));
       const [hub, ...users] = sum.machines;
       await system.partition([hub!, ...users.slice(0, 2)], users.slice(2));
-      await system.pass(300);
+      await system.pass(6_000);
+      const during = await system.totals(sum.outputLeaves);
+      expect(during.slice(2).every((t) => t === 0), `cut-off leaves saw nothing: ${during}`).toBe(true);
+      expect(during.slice(0, 2).every((t) => t > 0), `the hub's side went on: ${during}`).toBe(true);
       await system.heal();
       await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 30_000);
     });
+  });
+
+  test('10% loss on every container (netem, where the kernel has it): every output exact', { tag: '@virtual' }, async ({ system }) => {
+    const sum = await buildSumSystem(system, delayed(seedScenarioUsers(), 1_000));
+    try {
+      await system.configureNetwork({ drop: 0.1 });
+    } catch (error) {
+      if (!(error instanceof UnsupportedFaultError)) throw error;
+      test.skip(true, error.message);
+    }
+    await system.waitForTotals(sum.outputLeaves, 6, 60_000);
+  });
+
+  test('faults a mode cannot inject are refused, never ignored', { tag: '@virtual' }, async ({ system }) => {
+    const [a, b] = await system.createMachines(['a', 'b']);
+    await expect(system.configureNetwork({ drop: 0.5 }, { from: a!, to: b! })).rejects.toThrow('virtual mode cannot change one link alone');
+    await expect(system.configureNetwork({ tailChance: 0.1, tailMs: 100 })).rejects.toThrow(UnsupportedFaultError);
   });
 
   test('lossy, duplicating, reordering links with a heavy tail: every output exact', { tag: '@simulated' }, async ({ system }) => {
@@ -26,8 +51,7 @@ test.describe('faults', () => {
 
   test('one dead link holds its output leaf back until it comes back', { tag: '@simulated' }, async ({ system }) => {
     // Everyone acts after the link is cut (the system is built well within 500 ms).
-    const later = seedScenarioUsers().map((u) => new RecordedUser(u.name, u.actions.map((a) => [a.atMs + 500, a.action] as const)));
-    const sum = await buildSumSystem(system, later);
+    const sum = await buildSumSystem(system, delayed(seedScenarioUsers(), 500));
     const [hub, b] = sum.machines;
     await system.configureNetwork({ drop: 1 }, { from: hub!, to: b! });
     await system.pass(2_000);

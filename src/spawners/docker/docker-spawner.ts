@@ -17,6 +17,7 @@ import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
+import { UnsupportedFaultError, type LinkConditions } from '../faults.ts';
 import { Spawner, type Attachment, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
@@ -105,6 +106,63 @@ export class DockerSpawner extends Spawner {
     return this.machines.wireAccess(machineId);
   }
 
+  // --- Faults ----------------------------------------------------------------------------------
+
+  /** Blackhole routes inside each container cut exactly the pairs asked for, at the kernel. */
+  override async partition(groupA: readonly string[], groupB: readonly string[]): Promise<void> {
+    const cuts: Promise<void>[] = [];
+    for (const a of groupA) {
+      for (const b of groupB) {
+        cuts.push(this.blackhole(a, b), this.blackhole(b, a));
+      }
+    }
+    await Promise.all(cuts);
+  }
+
+  override async heal(): Promise<void> {
+    const routes = [...this.blackholes];
+    this.blackholes.clear();
+    await Promise.all(
+      routes.map((route) => {
+        const [machineId, ip] = route.split(' ');
+        return this.exec(machineId!, ['ip', 'route', 'del', 'blackhole', `${ip}/32`]);
+      }),
+    );
+  }
+
+  /** netem on every container's interface: loss, duplication, delay, reordering — where the kernel has it. */
+  override async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): Promise<void> {
+    if (link) throw new UnsupportedFaultError(this.mode, 'change one link alone', 'netem shapes a whole interface; use partition() to cut links');
+    const netem = netemArguments(conditions);
+    await Promise.all(
+      [...this.containers.keys()].map(async (id) => {
+        const out = await this.exec(id, ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', ...netem], false);
+        if (out.exitCode !== 0) {
+          throw new UnsupportedFaultError(this.mode, 'shape links with netem', `tc in machine ${id} said: ${out.output.trim() || `exit ${out.exitCode}`}`);
+        }
+      }),
+    );
+  }
+
+  private readonly blackholes = new Set<string>();
+
+  private async blackhole(machineId: string, peerId: string): Promise<void> {
+    const peer = this.machines.get(peerId).transport.address;
+    if (peer.kind !== 'udp') return;
+    const route = `${machineId} ${peer.host}`;
+    if (this.blackholes.has(route)) return;
+    this.blackholes.add(route);
+    await this.exec(machineId, ['ip', 'route', 'add', 'blackhole', `${peer.host}/32`]);
+  }
+
+  private async exec(machineId: string, command: string[], check = true): Promise<{ output: string; exitCode: number }> {
+    const container = this.containers.get(machineId);
+    if (!container) throw new Error(`no container for machine ${machineId}`);
+    const result = await container.exec(command);
+    if (check && result.exitCode !== 0) throw new Error(`${command.join(' ')} in machine ${machineId} failed (${result.exitCode}): ${result.output.trim()}`);
+    return result;
+  }
+
   protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
     return this.machines.send(machineId, request);
   }
@@ -124,4 +182,16 @@ export class DockerSpawner extends Spawner {
       return fs.existsSync(file) ? [{ name: `machine-${id}.log`, contentType: 'text/plain', path: file }] : [];
     });
   }
+}
+
+/** tc-netem arguments for the conditions asked (percentages and milliseconds). */
+function netemArguments(c: Partial<LinkConditions>): string[] {
+  const args: string[] = [];
+  const pct = (p: number) => `${(p * 100).toFixed(3)}%`;
+  if (c.latencyMs !== undefined || c.jitterMs !== undefined) args.push('delay', `${c.latencyMs ?? 0}ms`, `${c.jitterMs ?? 0}ms`);
+  if (c.drop) args.push('loss', pct(c.drop));
+  if (c.duplicate) args.push('duplicate', pct(c.duplicate));
+  if (c.reorder) args.push('reorder', pct(c.reorder));
+  if (c.tailChance) throw new UnsupportedFaultError('virtual', 'add a heavy delay tail', 'netem has no per-packet tail; use latencyMs and jitterMs');
+  return args;
 }
