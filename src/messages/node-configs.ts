@@ -13,8 +13,11 @@ const identity = { id: z.string().min(1), name: z.string().min(1) };
 export const nodeConfigSchema = z.discriminatedUnion('kind', [
   /** Root or internal node of an input tree: totals what its kids send and forwards it up. */
   z.object({ kind: z.literal('input'), ...identity, parent: nodeRefSchema.nullable() }),
-  /** Root or internal node of an output tree: holds the total and fans it out to its kids. */
-  z.object({ kind: z.literal('output'), ...identity, parent: nodeRefSchema.nullable() }),
+  /**
+   * Root or internal node of an output tree: holds the total and fans it out to its kids. With
+   * `flushMs` > 0 it batches: increments that arrive within `flushMs` reach each kid as one.
+   */
+  z.object({ kind: z.literal('output'), ...identity, parent: nodeRefSchema.nullable(), flushMs: z.number().nonnegative().default(0) }),
   /** A leaf that plays back a recorded user's actions. */
   z.object({ kind: z.literal('input_leaf'), ...identity, parent: nodeRefSchema, recording: z.array(recordedActionSchema) }),
   /** A leaf whose state is the total as this user sees it. */

@@ -1,4 +1,4 @@
-import { hello, setTotal } from '../messages/index.ts';
+import { hello, increment, setTotal } from '../messages/index.ts';
 import type { NodeConfig, NodeConfigOf, NodeHandle, NodeMessage, OutputState } from '../messages/index.ts';
 import { Node } from './node.ts';
 
@@ -8,6 +8,9 @@ import { Node } from './node.ts';
  */
 export class OutputNode extends Node<NodeConfigOf<'output'>> {
   private total = 0;
+  /** Added to `total` but not yet passed on to the kids (batching). */
+  private pending = 0;
+  private flushScheduled = false;
   private readonly kids: NodeHandle[] = [];
 
   override initialize(): void {
@@ -23,18 +26,37 @@ export class OutputNode extends Node<NodeConfigOf<'output'>> {
         this.connect(message.from);
         if (message.role === 'kid') {
           this.kids.push(message.from.handle);
-          this.send(message.from.handle, setTotal(this.total));
+          // What the other kids have been told; the pending part reaches this kid with the next flush.
+          this.send(message.from.handle, setTotal(this.total - this.pending));
         }
         return;
       case 'increment':
         this.total += message.amount;
-        for (const kid of this.kids) this.send(kid, message);
+        if (this.config.flushMs === 0) {
+          for (const kid of this.kids) this.send(kid, message);
+          return;
+        }
+        this.pending += message.amount;
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          this.controller.setTimer(this.config.flushMs, () => this.flush());
+        }
         return;
       case 'set_total':
+        this.flush();
         this.total = message.total;
         for (const kid of this.kids) this.send(kid, message);
         return;
     }
+  }
+
+  /** Pass what has accumulated to every kid as one increment. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending === 0) return;
+    const batch = increment(this.pending);
+    this.pending = 0;
+    for (const kid of this.kids) this.send(kid, batch);
   }
 
   override createKidConfig(kid: { id: string; name: string }): NodeConfig {

@@ -26,9 +26,11 @@ interface Outgoing {
   readonly to: string;
   address: Address;
   nextSeq: number;
-  /** Sent and not yet acknowledged, in sequence order. */
+  /** Sent and not yet acknowledged, in sequence order, with when each was last sent. */
   unacked: DataPacket[];
+  sentAt: number[];
   rto: number;
+  /** The one retransmission timer of this link, or undefined when none is armed. */
   cancelTimer: Cancel | undefined;
 }
 
@@ -46,11 +48,28 @@ export interface LinkStats {
   duplicatesDropped: number;
 }
 
-const linkKey = (from: string, to: string) => `${from}\u0000${to}`;
+/** Links by (from, to) without building a key string per packet: the simulator's hottest lookup. */
+class PairMap<V> {
+  private readonly byFrom = new Map<string, Map<string, V>>();
+
+  get(from: string, to: string): V | undefined {
+    return this.byFrom.get(from)?.get(to);
+  }
+
+  set(from: string, to: string, value: V): void {
+    let inner = this.byFrom.get(from);
+    if (!inner) this.byFrom.set(from, (inner = new Map()));
+    inner.set(to, value);
+  }
+
+  *values(): IterableIterator<V> {
+    for (const inner of this.byFrom.values()) yield* inner.values();
+  }
+}
 
 export class ReliableLinks {
-  private readonly outgoing = new Map<string, Outgoing>();
-  private readonly incoming = new Map<string, Incoming>();
+  private readonly outgoing = new PairMap<Outgoing>();
+  private readonly incoming = new PairMap<Incoming>();
   readonly stats: LinkStats = { sent: 0, retransmitted: 0, delivered: 0, duplicatesDropped: 0 };
   /** Test-only: deliver duplicates (of already delivered sequence numbers) again, to show the checks catch it. */
   dedup = true;
@@ -62,11 +81,10 @@ export class ReliableLinks {
   ) {}
 
   send(from: string, to: string, address: Address, message: NodeMessage): void {
-    const key = linkKey(from, to);
-    let link = this.outgoing.get(key);
+    let link = this.outgoing.get(from, to);
     if (!link) {
-      link = { from, to, address, nextSeq: 1, unacked: [], rto: this.timing.initialRtoMs, cancelTimer: undefined };
-      this.outgoing.set(key, link);
+      link = { from, to, address, nextSeq: 1, unacked: [], sentAt: [], rto: this.timing.initialRtoMs, cancelTimer: undefined };
+      this.outgoing.set(from, to, link);
     }
     link.address = address;
     const packet: DataPacket = {
@@ -79,18 +97,18 @@ export class ReliableLinks {
       message,
     };
     link.unacked.push(packet);
+    link.sentAt.push(this.host.now());
     this.stats.sent++;
     this.host.transmit(address, packet);
-    if (!link.cancelTimer) this.armTimer(link);
+    if (!link.cancelTimer) this.armTimer(link, link.rto);
   }
 
   onData(packet: DataPacket): void {
-    const key = linkKey(packet.from, packet.to);
-    let link = this.incoming.get(key);
+    let link = this.incoming.get(packet.from, packet.to);
     if (!link || link.inc !== packet.inc) {
       // First contact, or the sender restarted: its numbering starts again from 1.
       link = { inc: packet.inc, delivered: 0, early: new Map() };
-      this.incoming.set(key, link);
+      this.incoming.set(packet.from, packet.to, link);
     }
     if (packet.seq <= link.delivered) {
       // Already delivered: a retransmission or a network duplicate. Only the test-only switch lets it through.
@@ -116,16 +134,15 @@ export class ReliableLinks {
   }
 
   onAck(packet: AckPacket): void {
-    const link = this.outgoing.get(linkKey(packet.from, packet.to));
+    const link = this.outgoing.get(packet.from, packet.to);
     if (!link || packet.inc !== this.host.incarnation) return;
     let acked = 0;
     while (acked < link.unacked.length && link.unacked[acked]!.seq <= packet.seq) acked++;
     if (acked === 0) return;
     link.unacked.splice(0, acked);
+    link.sentAt.splice(0, acked);
+    // Progress: back to the first timeout. The armed timer stays; when it fires it looks again.
     link.rto = this.timing.initialRtoMs;
-    link.cancelTimer?.();
-    link.cancelTimer = undefined;
-    if (link.unacked.length > 0) this.armTimer(link);
   }
 
   /** Messages sent and not yet acknowledged, over all links. */
@@ -140,15 +157,26 @@ export class ReliableLinks {
     for (const link of this.outgoing.values()) link.cancelTimer?.();
   }
 
-  private armTimer(link: Outgoing): void {
-    link.cancelTimer = this.host.schedule(link.rto, () => {
+  /**
+   * One timer per link, armed lazily: acknowledgements never cancel or re-arm it. When it fires it
+   * resends only what has waited a full timeout, and re-arms for the oldest packet still waiting.
+   */
+  private armTimer(link: Outgoing, delay: number): void {
+    link.cancelTimer = this.host.schedule(delay, () => {
       link.cancelTimer = undefined;
       if (link.unacked.length === 0) return;
-      const batch = link.unacked.slice(0, this.timing.resendBatch);
-      for (const packet of batch) this.host.transmit(link.address, packet);
-      this.stats.retransmitted += batch.length;
+      const now = this.host.now();
+      // (A remainder under a microsecond counts as due: now + tiny can equal now in floating point.)
+      const remaining = link.rto - (now - link.sentAt[0]!);
+      if (remaining > 0.001) return this.armTimer(link, remaining);
+      const batch = Math.min(link.unacked.length, this.timing.resendBatch);
+      for (let i = 0; i < batch; i++) {
+        this.host.transmit(link.address, link.unacked[i]!);
+        link.sentAt[i] = now;
+      }
+      this.stats.retransmitted += batch;
       link.rto = Math.min(link.rto * 2, this.timing.maxRtoMs);
-      this.armTimer(link);
+      this.armTimer(link, link.rto);
     });
   }
 }

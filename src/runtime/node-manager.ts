@@ -18,7 +18,6 @@ export class NodeManager implements MachineController {
   private readonly nodes = new Map<string, Node>();
   private readonly transports = new Map<string, Transport>();
   readonly links: ReliableLinks;
-  readonly logger: Logger;
 
   constructor(
     readonly machineId: string,
@@ -26,11 +25,14 @@ export class NodeManager implements MachineController {
     private readonly host: MachineHost,
     timing: LinkTiming = defaultLinkTiming,
   ) {
-    this.logger = host.logger;
     this.links = new ReliableLinks(host, (from, to, message) => this.deliver(from, to, message), timing);
   }
 
   // --- MachineController: what nodes see -------------------------------------------------------
+
+  get logger(): Logger {
+    return this.host.logger;
+  }
 
   now(): number {
     return this.host.now();

@@ -122,9 +122,13 @@ export abstract class Spawner {
     return [];
   }
 
+  /** Whether answers come off a wire and must be validated (real machines), or from this process. */
+  protected readonly answersFromWire: boolean = true;
+
   async request<R extends ApiRequest>(machineId: string, request: R): Promise<ApiResult<R['type']>> {
     const response = await this.send(machineId, request);
     if (!response.ok) throw new MachineApiError(machineId, request.type, response.error);
+    if (!this.answersFromWire) return response.result as ApiResult<R['type']>;
     return apiResultSchemas[request.type].parse(response.result) as ApiResult<R['type']>;
   }
 

@@ -23,21 +23,17 @@ export const inc = (amount: number) => ({ type: 'increment' as const, amount });
 export async function buildSumSystem(
   system: SystemController,
   users: readonly RecordedUser[],
-  options: { outputLeaves?: 'every-user' | number } = {},
+  options: { outputLeaves?: 'every-user' | number; flushMs?: number } = {},
 ): Promise<SumSystem> {
   const machines = await system.createMachines(['hub', ...users.map((u) => u.name)]);
   const hub = machines[0]!;
   const input = await system.spawnInput(hub, 'input');
-  const output = await system.spawnOutput(hub, 'output');
+  const output = await system.spawnOutput(hub, 'output', { flushMs: options.flushMs ?? 0 });
   const sum = await system.spawnSum(hub, 'sum', { senders: [input], receivers: [output] });
-  const inputLeaves: NodeHandle[] = [];
-  const outputLeaves: NodeHandle[] = [];
   const outputCount = options.outputLeaves === undefined || options.outputLeaves === 'every-user' ? users.length : options.outputLeaves;
-  for (const [i, user] of users.entries()) {
-    const machine = machines[i + 1]!;
-    inputLeaves.push(await system.spawnKid(input, machine, `${user.name}-input`, user));
-    if (i < outputCount) outputLeaves.push(await system.spawnKid(output, machine, `${user.name}-output`));
-  }
+  // Users join together, as they would: every leaf is spawned at once.
+  const inputLeaves = await Promise.all(users.map((user, i) => system.spawnKid(input, machines[i + 1]!, `${user.name}-input`, user)));
+  const outputLeaves = await Promise.all(users.slice(0, outputCount).map((user, i) => system.spawnKid(output, machines[i + 1]!, `${user.name}-output`)));
   const expectedTotal = users.reduce((total, user) => total + user.total, 0);
   return { machines, input, output, sum, inputLeaves, outputLeaves, expectedTotal };
 }

@@ -141,8 +141,9 @@ export class SystemController {
     return this.spawnNode(machine, { kind: 'input', id: this.spawner.newId(name), name, parent: null });
   }
 
-  spawnOutput(machine: MachineRef, name: string): Promise<NodeHandle> {
-    return this.spawnNode(machine, { kind: 'output', id: this.spawner.newId(name), name, parent: null });
+  /** An output tree's root; `flushMs` > 0 batches what it passes on (see OutputNode). */
+  spawnOutput(machine: MachineRef, name: string, options: { flushMs?: number } = {}): Promise<NodeHandle> {
+    return this.spawnNode(machine, { kind: 'output', id: this.spawner.newId(name), name, parent: null, flushMs: options.flushMs ?? 0 });
   }
 
   spawnSum(machine: MachineRef, name: string, wiring: { senders: NodeHandle[]; receivers: NodeHandle[] }): Promise<NodeHandle> {

@@ -14,7 +14,7 @@ import { EventQueue } from './event-queue.ts';
 import { NetworkModel } from './network.ts';
 import { Rng } from './rng.ts';
 import { SimulationError } from './simulation-error.ts';
-import { Trace, describePacket } from './trace.ts';
+import { Trace } from './trace.ts';
 
 export interface SimulationOptions {
   seed: number;
@@ -34,8 +34,8 @@ export interface SimulationOptions {
 export class SimulatedMachine implements MachineHost {
   readonly address: Address;
   readonly manager: NodeManager;
-  readonly logger: Logger;
   readonly incarnation: string;
+  private ownLogger: Logger | undefined;
   up = true;
   /** Timers that came due while the machine was down, in the order they came due. */
   private deferred: (() => void)[] = [];
@@ -47,9 +47,13 @@ export class SimulatedMachine implements MachineHost {
   ) {
     this.address = { kind: 'sim', machineId: id };
     this.incarnation = sim.rng.hex(8);
-    this.logger = sim.logger.child({ machine_id: id, machine_name: name });
     this.manager = new NodeManager(id, name, this);
     if (sim.options.brokenDedup) this.manager.links.dedup = false;
+  }
+
+  /** Made on first use: an idle machine should cost bytes, not a logger. */
+  get logger(): Logger {
+    return (this.ownLogger ??= this.sim.logger.child({ machine_id: this.id, machine_name: this.name }));
   }
 
   crash(): void {
@@ -128,7 +132,7 @@ export class Simulation {
     const sentAt = this.now;
     const delays = this.network.deliveries(from.id, to.machineId);
     if (delays.length === 0) {
-      this.trace.add({ t: sentAt, kind: 'lost', fromMachine: from.id, toMachine: to.machineId, sentAt, what: describePacket(packet) });
+      this.trace.add(sentAt, 'lost', from.id, to.machineId, sentAt, packet);
       return;
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
@@ -139,7 +143,7 @@ export class Simulation {
           return;
         }
         const arrived = wire === undefined ? packet : packetSchema.parse(JSON.parse(wire));
-        this.trace.add({ t: this.now, kind: 'deliver', fromMachine: from.id, toMachine: target.id, sentAt, what: describePacket(arrived) });
+        this.trace.add(this.now, 'deliver', from.id, target.id, sentAt, arrived);
         target.manager.receivePacket(arrived);
       });
     }
@@ -183,6 +187,19 @@ export class Simulation {
     }
     this.throwIfFailed();
     this.now = Math.max(this.now, deadline);
+  }
+
+  /** Run events while `more` holds (checked before each), without moving the clock past the last event. */
+  runWhile(more: () => boolean): void {
+    while (more()) {
+      this.throwIfFailed();
+      const event = this.queue.pop();
+      if (!event) break;
+      this.now = event.at;
+      this.eventsRun++;
+      event.fn!();
+    }
+    this.throwIfFailed();
   }
 
   runFor(ms: number): void {

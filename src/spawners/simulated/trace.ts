@@ -1,12 +1,14 @@
 /**
  * What happened in a simulated run, packet by packet: a running digest of every event (two runs with
- * the same seed must agree on it, byte for byte), the most recent events for error reports, and a
- * bounded record of deliveries for the report's sequence diagram.
+ * the same seed must agree on it, bit for bit), the most recent events for error reports, and a
+ * bounded record of deliveries for the report's sequence diagram. The digest is a fast 64-bit mix
+ * of the events' fields, not a cryptographic hash: it is there to notice divergence, cheaply, on
+ * the simulator's hottest path.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { Packet } from '../../messages/index.ts';
 
 export type TraceKind = 'deliver' | 'lost' | 'api';
+const KIND_CODE: Record<TraceKind, number> = { deliver: 1, lost: 2, api: 3 };
 
 export interface TraceEvent {
   /** Virtual time in ms at which the event happened. */
@@ -16,18 +18,26 @@ export interface TraceEvent {
   toMachine: string;
   /** Virtual time the packet was sent (deliveries only). */
   sentAt: number;
-  what: string;
+  /** The packet, or for API calls the request type. */
+  what: Packet | string;
 }
 
 export function describePacket(packet: Packet): string {
-  return packet.type === 'data'
-    ? `data ${packet.from}>${packet.to}#${packet.seq} ${packet.message.type}${'amount' in packet.message ? `(${packet.message.amount})` : 'total' in packet.message ? `(${packet.message.total})` : ''}`
-    : `ack ${packet.from}>${packet.to}#${packet.seq}`;
+  if (packet.type === 'ack') return `ack ${packet.from}>${packet.to}#${packet.seq}`;
+  const m = packet.message;
+  const detail = m.type === 'increment' ? `(${m.amount})` : m.type === 'set_total' ? `(${m.total})` : '';
+  return `data ${packet.from}>${packet.to}#${packet.seq} ${m.type}${detail}`;
+}
+
+export function describeEvent(e: TraceEvent): string {
+  return `${e.t.toFixed(3)} ${e.kind} ${e.fromMachine}>${e.toMachine} ${typeof e.what === 'string' ? e.what : describePacket(e.what)}`;
 }
 
 export class Trace {
-  private readonly hash: Hash = createHash('sha256');
-  private readonly ring: string[] = [];
+  private h1 = 0x811c9dc5;
+  private h2 = 0x01000193;
+  private readonly stringHashes = new Map<string, number>();
+  private readonly ring: TraceEvent[] = [];
   private ringAt = 0;
   readonly events: TraceEvent[] = [];
   count = 0;
@@ -38,24 +48,54 @@ export class Trace {
     private readonly keep = 2000,
   ) {}
 
-  add(event: TraceEvent): void {
-    const line = `${event.t.toFixed(6)} ${event.kind} ${event.fromMachine}>${event.toMachine} ${event.what}`;
-    this.hash.update(line).update('\n');
+  add(t: number, kind: TraceKind, fromMachine: string, toMachine: string, sentAt: number, what: Packet | string): void {
+    this.mix(Math.round(t * 1000));
+    this.mix(KIND_CODE[kind]);
+    this.mix(this.hashString(fromMachine));
+    this.mix(this.hashString(toMachine));
+    if (typeof what === 'string') this.mix(this.hashString(what));
+    else {
+      this.mix(what.seq);
+      if (what.type === 'data') {
+        const m = what.message;
+        this.mix(m.type === 'increment' ? m.amount : m.type === 'set_total' ? m.total + 0x10000 : 0x20000);
+      } else this.mix(-1);
+    }
     this.count++;
-    if (this.ring.length < this.recentSize) this.ring.push(line);
-    else this.ring[this.ringAt++ % this.recentSize] = line;
-    if (this.events.length < this.keep) this.events.push(event);
+    // The ring reuses its slots: no allocation per event once it is full.
+    if (this.ring.length < this.recentSize) this.ring.push({ t, kind, fromMachine, toMachine, sentAt, what });
+    else Object.assign(this.ring[this.ringAt++ % this.recentSize]!, { t, kind, fromMachine, toMachine, sentAt, what });
+    if (this.events.length < this.keep) this.events.push({ t, kind, fromMachine, toMachine, sentAt, what });
   }
 
-  /** The most recent events, oldest first. */
+  /** The most recent events, oldest first, as text. */
   recent(): string[] {
-    if (this.ring.length < this.recentSize) return [...this.ring];
-    const start = this.ringAt % this.recentSize;
-    return [...this.ring.slice(start), ...this.ring.slice(0, start)];
+    const start = this.ring.length < this.recentSize ? 0 : this.ringAt % this.recentSize;
+    return [...this.ring.slice(start), ...this.ring.slice(0, start)].map(describeEvent);
   }
 
-  /** Digest of every event so far (the run goes on; this does not consume the hash). */
+  /** Digest of every event so far: 16 hex digits. */
   digest(): string {
-    return this.hash.copy().digest('hex');
+    return `${(this.h1 >>> 0).toString(16).padStart(8, '0')}${(this.h2 >>> 0).toString(16).padStart(8, '0')}`;
+  }
+
+  /** Two independent 32-bit lanes, each a multiply-xorshift mix (murmur3's finaliser constants). */
+  private mix(value: number): void {
+    const v = value | 0;
+    const hi = Math.floor(value / 4294967296) | 0;
+    this.h1 = Math.imul(this.h1 ^ v, 0x85ebca6b) ^ hi;
+    this.h1 ^= this.h1 >>> 13;
+    this.h2 = Math.imul(this.h2 ^ v, 0xc2b2ae35) + Math.imul(hi, 0x27d4eb2f);
+    this.h2 ^= this.h2 >>> 16;
+  }
+
+  private hashString(s: string): number {
+    let h = this.stringHashes.get(s);
+    if (h === undefined) {
+      h = 0x811c9dc5;
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+      this.stringHashes.set(s, h);
+    }
+    return h;
   }
 }

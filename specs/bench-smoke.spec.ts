@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { pino } from 'pino';
+import { expect, test } from '../fixtures/index.ts';
+import { SimulatedSpawner } from '../src/spawners/simulated/simulated-spawner.ts';
+import { SystemController } from '../src/system/system-controller.ts';
+import { buildSumSystem, manyUsers } from '../src/system/sum-scenario.ts';
+
+test.describe('speed', () => {
+  test('the quick benchmark runs and every simulated run in it is exact', { tag: '@simulated' }, async ({}, testInfo) => {
+    test.setTimeout(120_000);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], { encoding: 'utf8' });
+    await testInfo.attach('bench', { body: out, contentType: 'text/plain' });
+    const results = JSON.parse(fs.readFileSync('bench-results.json', 'utf8')) as { simulated: { exact: boolean; delivered: number }[]; idle: { bytesPerIdleNode: number } };
+    expect(results.simulated).toHaveLength(4);
+    expect(results.simulated.every((row) => row.exact && row.delivered > 0)).toBe(true);
+    expect(results.idle.bytesPerIdleNode).toBeGreaterThan(0);
+    expect(out).toContain('delivered/s=');
+  });
+
+  test('with SIM_SERIALIZE on, every packet survives a JSON round trip and validation', { tag: '@simulated' }, async ({ seed }) => {
+    const logger = pino({ level: 'silent' });
+    const spawner = new SimulatedSpawner({ seed, logger, serialize: true });
+    const system = new SystemController(spawner, logger);
+    await system.configureNetwork({ drop: 0.1, duplicate: 0.05 });
+    const sum = await buildSumSystem(system, manyUsers(10), { flushMs: 5 });
+    await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 60_000);
+  });
+});
