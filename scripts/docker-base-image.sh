@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Build a machine base image without any registry: this host's node binary and the libraries it
-# links, busybox for a shell, a minimal /etc, all imported with `docker import`.
+# Build a machine base image without any registry (none is reachable here, so nothing can be pulled):
+# this host's node binary and the libraries it links, a static busybox for a shell (testcontainers'
+# default wait strategy and shell user-data scripts need /bin/sh, cat, nc ...), iproute2's tc for
+# netem faults, a minimal /etc, all imported with `docker import`.
 #   scripts/docker-base-image.sh [tag] [--force]        (default tag dz-node-base:latest)
+# Prints only the tag on stdout (CI does DOCKER_BASE_IMAGE=$(scripts/docker-base-image.sh)).
+# Idempotent: an existing tag is kept unless --force, or unless it holds another node version than
+# this host's (node inside must equal the host's so bundled JS runs unchanged).
 set -euo pipefail
 tag="dz-node-base:latest"
 force=0
@@ -12,47 +17,66 @@ for arg in "$@"; do
   esac
 done
 
-if [ "$force" = 0 ] && docker image inspect "$tag" >/dev/null 2>&1; then
-  echo "$tag"
-  exit 0
+node_bin=$(command -v node)
+node_version=$("$node_bin" --version)
+if [ "$force" = 0 ]; then
+  have=$(docker image inspect "$tag" --format '{{ index .Config.Labels "distzero.base-node" }}' 2>/dev/null || true)
+  if [ "$have" = "$node_version" ]; then
+    echo "$tag"
+    exit 0
+  fi
+  if docker image inspect "$tag" >/dev/null 2>&1; then
+    echo "docker-base-image: $tag holds node '${have:-unknown}', this host has $node_version: rebuilding" >&2
+  fi
 fi
 
-node_bin=$(command -v node)
-busybox_bin=$(command -v busybox || true)
-[ -n "$busybox_bin" ] || { echo "docker-base-image: busybox is missing (apt-get install busybox-static)" >&2; exit 1; }
+# The static build: a dynamic busybox would need libraries the rootfs may not have. ldd exits 1 on
+# a static binary. (Debian's busybox-static installs /bin/busybox; ensure-docker.sh installs it.)
+busybox_bin=/bin/busybox
+if [ ! -x "$busybox_bin" ] || ldd "$busybox_bin" >/dev/null 2>&1; then
+  echo "docker-base-image: no static /bin/busybox (apt-get install busybox-static, or run scripts/ensure-docker.sh)" >&2
+  exit 1
+fi
 
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
-mkdir -p "$rootfs"/{usr/bin,bin,etc,tmp,proc,sys,dev,app,var/log,lib64,lib/x86_64-linux-gnu}
+mkdir -p "$rootfs"/{usr/bin,usr/sbin,bin,etc,tmp,proc,sys,dev,app,var/log,lib64,lib/x86_64-linux-gnu}
 chmod 1777 "$rootfs/tmp"
-cp -L "$node_bin" "$rootfs/usr/bin/node"
-for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
-  mkdir -p "$rootfs$(dirname "$lib")"
-  cp -L "$lib" "$rootfs$lib"
-done
-# Name resolution (Docker's embedded DNS for network aliases, host-gateway entries).
+
+# Copy a binary to $2 in the rootfs, and every library ldd lists at its own path (incl. the loader).
+copy_with_libs() {
+  cp -L "$1" "$rootfs$2"
+  for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+}
+copy_with_libs "$node_bin" /usr/bin/node
+# glibc loads these at run time (dlopen), so ldd does not list them; without them the container
+# cannot resolve names (Docker's embedded DNS for network aliases, /etc/hosts entries).
 for lib in libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
   for dir in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; do
     [ -e "$dir/$lib" ] && cp -L "$dir/$lib" "$rootfs/lib/x86_64-linux-gnu/" && break
   done
 done
+
 cp -L "$busybox_bin" "$rootfs/bin/busybox"
 for tool in sh cat awk grep nc ip ping sleep ls ps kill tc base64 env mkdir rm echo head tail wc sed nohup setsid; do
   ln -sf busybox "$rootfs/bin/$tool"
 done
-# iproute2's tc (and what it links), for netem link faults where the kernel has sch_netem.
+# iproute2's tc (busybox's has no netem), for link faults where the kernel has sch_netem. It goes to
+# /usr/sbin, ahead of busybox's on PATH: `docker exec tc ...` runs it. Trap: Debian's busybox sh
+# prefers its own applets, so inside `sh -c` plain `tc` is busybox's: write /usr/sbin/tc there.
 if tc_bin=$(command -v tc) && [ "$(readlink -f "$tc_bin")" != "$(readlink -f "$busybox_bin")" ]; then
-  mkdir -p "$rootfs/usr/sbin"
-  cp -L "$tc_bin" "$rootfs/usr/sbin/tc"
+  copy_with_libs "$tc_bin" /usr/sbin/tc
   rm -f "$rootfs/bin/tc"
-  for lib in $(ldd "$tc_bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$rootfs$(dirname "$lib")"
-    cp -L "$lib" "$rootfs$lib"
-  done
 fi
+
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
 
-tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/sbin:/usr/bin:/bin' -c 'WORKDIR /app' - "$tag" >/dev/null
+tar -C "$rootfs" -c . | docker import \
+  -c 'ENV PATH=/usr/sbin:/usr/bin:/bin' -c 'WORKDIR /app' -c "LABEL distzero.base-node=$node_version" \
+  - "$tag" >/dev/null
 echo "$tag"

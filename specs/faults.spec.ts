@@ -22,6 +22,25 @@ test.describe('faults', () => {
     });
   });
 
+  inModes(['simulated', 'virtual'], () => {
+    test('a partition that heals and a machine crashed and restarted: every output exact', async ({ system }) => {
+      const users = delayed(manyUsers(4, 3, 200), 2_000);
+      const sum = await buildSumSystem(system, users);
+      const [hub, first, ...rest] = sum.machines;
+      // The first user's machine dies with its recording half played and comes back from its journal.
+      await system.pass(2_300);
+      await system.crash(first!);
+      await system.partition([hub!], rest);
+      await system.pass(1_500);
+      await system.restart(first!);
+      await system.heal();
+      await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 60_000);
+      expect((await system.faultCounts()).crashes).toBe(1);
+      // The restarted machine still hosts its leaf, which played its whole recording exactly once.
+      expect((await system.getOutputState(sum.inputLeaves[0]!)).total).toBe(users[0]!.total);
+    });
+  });
+
   test('10% loss on every container (netem, where the kernel has it): every output exact', { tag: '@virtual' }, async ({ system }) => {
     const sum = await buildSumSystem(system, delayed(seedScenarioUsers(), 1_000));
     try {

@@ -85,6 +85,8 @@ export const machineSettingsSchema = z.object({
   MAX_PACKET_BYTES: settingsSchema.shape.MAX_PACKET_BYTES,
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
+  /** Where the machine journals its state (absent: nothing survives a crash). */
+  DZ_STATE_FILE: optionalString(),
   /** This machine's clock: offset from true time and rate (1 = true rate). */
   DZ_CLOCK_OFFSET_MS: int(-86_400_000, 86_400_000, 0),
   DZ_CLOCK_RATE: blankable(z.coerce.number({ error: 'expected a number' }).positive('expected a positive rate').max(10, 'expected at most 10').default(1)),

@@ -8,15 +8,14 @@ import { RecordedUser } from './recorded-user.ts';
  * its parent, or at the root to its receivers (sum nodes). A receiver that joins late first gets the
  * whole total so far, so it never misses what came before it.
  */
-export class InputNode extends Node<NodeConfigOf<'input'>> {
-  private total = 0;
-  private readonly upstream: NodeHandle[] = [];
+export class InputNode extends Node<NodeConfigOf<'input'>, { total: number; upstream: NodeHandle[] }> {
+  protected state = { total: 0, upstream: [] as NodeHandle[] };
 
   override initialize(): void {
     const parent = this.config.parent;
     if (!parent) return;
     this.connect(parent);
-    this.upstream.push(parent.handle);
+    this.state.upstream.push(parent.handle);
     this.send(parent.handle, hello(this.ref(), 'kid'));
   }
 
@@ -25,13 +24,13 @@ export class InputNode extends Node<NodeConfigOf<'input'>> {
       case 'hello':
         this.connect(message.from);
         if (message.role === 'receiver') {
-          this.upstream.push(message.from.handle);
-          if (this.total !== 0) this.send(message.from.handle, increment(this.total));
+          this.state.upstream.push(message.from.handle);
+          if (this.state.total !== 0) this.send(message.from.handle, increment(this.state.total));
         }
         return;
       case 'increment':
-        this.total += message.amount;
-        for (const to of this.upstream) this.send(to, message);
+        this.state.total += message.amount;
+        for (const to of this.state.upstream) this.send(to, message);
         return;
       case 'set_total':
         return this.unexpected(message);
@@ -43,32 +42,35 @@ export class InputNode extends Node<NodeConfigOf<'input'>> {
   }
 
   outputState(): OutputState {
-    return { total: this.total };
+    return { total: this.state.total };
   }
 }
 
 /** Plays back a recorded user: each action becomes an increment to its parent at its time. */
-export class InputLeafNode extends Node<NodeConfigOf<'input_leaf'>> {
-  private sent = 0;
-  private next = 0;
-  private startedAt = 0;
+export class InputLeafNode extends Node<NodeConfigOf<'input_leaf'>, { sent: number; next: number; startedAt: number }> {
+  protected state = { sent: 0, next: 0, startedAt: 0 };
 
   override initialize(): void {
     RecordedUser.validate(this.config.name, this.config.recording);
     this.connect(this.config.parent);
     this.send(this.config.parent.handle, hello(this.ref(), 'kid'));
-    this.startedAt = this.controller.now();
+    this.state.startedAt = this.controller.now();
+    this.scheduleNext();
+  }
+
+  protected override resume(): void {
+    this.connect(this.config.parent);
     this.scheduleNext();
   }
 
   /** One timer at a time: an idle leaf costs nothing, however long its recording. */
   private scheduleNext(): void {
-    const action = this.config.recording[this.next];
+    const action = this.config.recording[this.state.next];
     if (!action) return;
-    const delay = Math.max(0, this.startedAt + action.atMs - this.controller.now());
+    const delay = Math.max(0, this.state.startedAt + action.atMs - this.controller.now());
     this.controller.setTimer(delay, () => {
-      this.next++;
-      this.sent += action.action.amount;
+      this.state.next++;
+      this.state.sent += action.action.amount;
       this.send(this.config.parent.handle, increment(action.action.amount));
       this.scheduleNext();
     });
@@ -79,6 +81,6 @@ export class InputLeafNode extends Node<NodeConfigOf<'input_leaf'>> {
   }
 
   outputState(): OutputState {
-    return { total: this.sent };
+    return { total: this.state.sent };
   }
 }

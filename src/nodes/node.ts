@@ -6,11 +6,13 @@ import type { NodeConfig, NodeHandle, NodeMessage, NodeRef, OutputState } from '
  * A unit of work that exchanges messages. Written once, it runs unchanged in every mode: all it
  * knows of the world is its MachineController.
  */
-export abstract class Node<C extends NodeConfig = NodeConfig> {
+export abstract class Node<C extends NodeConfig = NodeConfig, S extends object = object> {
   readonly handle: NodeHandle;
+  /** Everything the node must remember across a crash: plain JSON, so a machine can journal it. */
+  protected abstract state: S;
 
   constructor(
-    protected readonly config: C,
+    readonly config: C,
     protected readonly controller: MachineController,
   ) {
     this.handle = { id: config.id, machineId: controller.machineId };
@@ -22,6 +24,20 @@ export abstract class Node<C extends NodeConfig = NodeConfig> {
 
   /** Called once, right after the node is started on its machine. */
   initialize(): void {}
+
+  /** The node's state, for the machine's journal. */
+  snapshot(): S {
+    return structuredClone(this.state);
+  }
+
+  /** Take back a journaled state after a restart (instead of initialize), then pick up where it was. */
+  restore(state: S): void {
+    this.state = state;
+    this.resume();
+  }
+
+  /** Re-arm whatever timers the restored state implies. */
+  protected resume(): void {}
 
   /** Handle a message that arrived over the link from node `fromId`. */
   abstract receive(message: NodeMessage, fromId: string): void;

@@ -6,12 +6,10 @@ import { Node } from './node.ts';
  * Root or internal node of an output tree: holds the total and fans every change out to its kids.
  * A kid that joins gets the current total first; the link's ordering puts later increments after it.
  */
-export class OutputNode extends Node<NodeConfigOf<'output'>> {
-  private total = 0;
-  /** Added to `total` but not yet passed on to the kids (batching). */
-  private pending = 0;
+export class OutputNode extends Node<NodeConfigOf<'output'>, { total: number; pending: number; kids: NodeHandle[] }> {
+  /** `pending`: added to `total` but not yet passed on to the kids (batching). */
+  protected state = { total: 0, pending: 0, kids: [] as NodeHandle[] };
   private flushScheduled = false;
-  private readonly kids: NodeHandle[] = [];
 
   override initialize(): void {
     const parent = this.config.parent;
@@ -20,43 +18,51 @@ export class OutputNode extends Node<NodeConfigOf<'output'>> {
     this.send(parent.handle, hello(this.ref(), 'kid'));
   }
 
+  protected override resume(): void {
+    if (this.state.pending !== 0) this.scheduleFlush();
+  }
+
   receive(message: NodeMessage): void {
+    const state = this.state;
     switch (message.type) {
       case 'hello':
         this.connect(message.from);
         if (message.role === 'kid') {
-          this.kids.push(message.from.handle);
+          state.kids.push(message.from.handle);
           // What the other kids have been told; the pending part reaches this kid with the next flush.
-          this.send(message.from.handle, setTotal(this.total - this.pending));
+          this.send(message.from.handle, setTotal(state.total - state.pending));
         }
         return;
       case 'increment':
-        this.total += message.amount;
+        state.total += message.amount;
         if (this.config.flushMs === 0) {
-          for (const kid of this.kids) this.send(kid, message);
+          for (const kid of state.kids) this.send(kid, message);
           return;
         }
-        this.pending += message.amount;
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          this.controller.setTimer(this.config.flushMs, () => this.flush());
-        }
+        state.pending += message.amount;
+        this.scheduleFlush();
         return;
       case 'set_total':
         this.flush();
-        this.total = message.total;
-        for (const kid of this.kids) this.send(kid, message);
+        state.total = message.total;
+        for (const kid of state.kids) this.send(kid, message);
         return;
     }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.controller.setTimer(this.config.flushMs, () => this.flush());
   }
 
   /** Pass what has accumulated to every kid as one increment. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending === 0) return;
-    const batch = increment(this.pending);
-    this.pending = 0;
-    for (const kid of this.kids) this.send(kid, batch);
+    if (this.state.pending === 0) return;
+    const batch = increment(this.state.pending);
+    this.state.pending = 0;
+    for (const kid of this.state.kids) this.send(kid, batch);
   }
 
   override createKidConfig(kid: { id: string; name: string }): NodeConfig {
@@ -64,13 +70,13 @@ export class OutputNode extends Node<NodeConfigOf<'output'>> {
   }
 
   outputState(): OutputState {
-    return { total: this.total };
+    return { total: this.state.total };
   }
 }
 
 /** What one user sees: the total, as its output tree tells it. */
-export class OutputLeafNode extends Node<NodeConfigOf<'output_leaf'>> {
-  private total = 0;
+export class OutputLeafNode extends Node<NodeConfigOf<'output_leaf'>, { total: number }> {
+  protected state = { total: 0 };
 
   override initialize(): void {
     this.connect(this.config.parent);
@@ -80,10 +86,10 @@ export class OutputLeafNode extends Node<NodeConfigOf<'output_leaf'>> {
   receive(message: NodeMessage): void {
     switch (message.type) {
       case 'increment':
-        this.total += message.amount;
+        this.state.total += message.amount;
         return;
       case 'set_total':
-        this.total = message.total;
+        this.state.total = message.total;
         return;
       case 'hello':
         return this.unexpected(message);
@@ -91,6 +97,6 @@ export class OutputLeafNode extends Node<NodeConfigOf<'output_leaf'>> {
   }
 
   outputState(): OutputState {
-    return { total: this.total };
+    return { total: this.state.total };
   }
 }

@@ -6,9 +6,8 @@ import { Node } from './node.ts';
  * Adds up what its senders (input trees) send and passes each increment on to its receivers (output
  * trees). It introduces itself to both; each receiver first gets the total so far.
  */
-export class SumNode extends Node<NodeConfigOf<'sum'>> {
-  private total = 0;
-  private readonly receivers: NodeHandle[] = [];
+export class SumNode extends Node<NodeConfigOf<'sum'>, { total: number; receivers: NodeHandle[] }> {
+  protected state = { total: 0, receivers: [] as NodeHandle[] };
 
   override initialize(): void {
     for (const sender of this.config.senders) {
@@ -20,16 +19,16 @@ export class SumNode extends Node<NodeConfigOf<'sum'>> {
 
   private addReceiver(receiver: NodeRef): void {
     this.connect(receiver);
-    this.receivers.push(receiver.handle);
+    this.state.receivers.push(receiver.handle);
     this.send(receiver.handle, hello(this.ref(), 'sender'));
-    this.send(receiver.handle, setTotal(this.total));
+    this.send(receiver.handle, setTotal(this.state.total));
   }
 
   receive(message: NodeMessage): void {
     switch (message.type) {
       case 'increment':
-        this.total += message.amount;
-        for (const to of this.receivers) this.send(to, message);
+        this.state.total += message.amount;
+        for (const to of this.state.receivers) this.send(to, message);
         return;
       case 'hello':
         // A receiver may also join later by introducing itself.
@@ -42,6 +41,6 @@ export class SumNode extends Node<NodeConfigOf<'sum'>> {
   }
 
   outputState(): OutputState {
-    return { total: this.total };
+    return { total: this.state.total };
   }
 }

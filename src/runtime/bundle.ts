@@ -17,7 +17,8 @@ export interface Bundle {
   sha256: string;
 }
 
-export async function bundleMachine(outfile = path.resolve('.tmp/build/machine.cjs')): Promise<Bundle> {
+/** Each process bundles into a directory of its own: parallel workers must never read a half-written bundle. */
+export async function bundleMachine(outfile = path.resolve(`.tmp/build/${process.pid}/machine.cjs`)): Promise<Bundle> {
   fs.mkdirSync(path.dirname(outfile), { recursive: true });
   await build({
     entryPoints: [entry],

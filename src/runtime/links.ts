@@ -41,6 +41,11 @@ interface Incoming {
   early: Map<number, DataPacket>;
 }
 
+export interface LinksSnapshot {
+  outgoing: { from: string; to: string; address: Address; nextSeq: number; unacked: DataPacket[]; rto: number }[];
+  incoming: { from: string; to: string; inc: string; delivered: number; early: DataPacket[] }[];
+}
+
 export interface LinkStats {
   sent: number;
   retransmitted: number;
@@ -64,6 +69,10 @@ class PairMap<V> {
 
   *values(): IterableIterator<V> {
     for (const inner of this.byFrom.values()) yield* inner.values();
+  }
+
+  *entries(): IterableIterator<[string, string, V]> {
+    for (const [from, inner] of this.byFrom) for (const [to, value] of inner) yield [from, to, value];
   }
 }
 
@@ -143,6 +152,27 @@ export class ReliableLinks {
     link.sentAt.splice(0, acked);
     // Progress: back to the first timeout. The armed timer stays; when it fires it looks again.
     link.rto = this.timing.initialRtoMs;
+  }
+
+  /** Every link's state, for the machine's journal (plain JSON). */
+  snapshot(): LinksSnapshot {
+    return {
+      outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, rto }) => ({ from, to, address, nextSeq, unacked, rto })),
+      incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: [...link.early.values()] })),
+    };
+  }
+
+  /** Take back journaled links after a restart; what was unacknowledged is resent after a timeout. */
+  restore(snapshot: LinksSnapshot): void {
+    const now = this.host.now();
+    for (const o of snapshot.outgoing) {
+      const link: Outgoing = { ...o, sentAt: o.unacked.map(() => now), cancelTimer: undefined };
+      this.outgoing.set(o.from, o.to, link);
+      if (link.unacked.length > 0) this.armTimer(link, link.rto);
+    }
+    for (const i of snapshot.incoming) {
+      this.incoming.set(i.from, i.to, { inc: i.inc, delivered: i.delivered, early: new Map(i.early.map((p) => [p.seq, p])) });
+    }
   }
 
   /** Messages sent and not yet acknowledged, over all links. */

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     maxPacketBytes: s.MAX_PACKET_BYTES,
     logger: log.logger,
     clock: new MachineClock(s.DZ_CLOCK_OFFSET_MS, s.DZ_CLOCK_RATE),
+    stateFile: s.DZ_STATE_FILE,
   });
   await runner.start();
   console.log(`${READY_LINE} ${s.DZ_MACHINE_ID}`);

@@ -5,6 +5,9 @@
  * loop never dies of a bad message.
  */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
+import fs from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +17,7 @@ import { MachineClock } from './clock.ts';
 import { describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
-import { NodeManager } from './node-manager.ts';
+import { NodeManager, type MachineSnapshot } from './node-manager.ts';
 import { FrameDecoder, FrameSealer, MAC_BYTES, lengthPrefixed, type Rejection } from './wire.ts';
 
 export interface MachineRunnerOptions {
@@ -30,13 +33,18 @@ export interface MachineRunnerOptions {
   maxPacketBytes: number;
   logger: Logger;
   clock?: MachineClock;
+  /**
+   * Where the machine journals its state after every step, before anything it sent in that step
+   * leaves. A runner started with a journal takes it back: a crash then loses nothing but time.
+   */
+  stateFile?: string | undefined;
 }
 
 /** Printed to stdout once both sockets listen: what container wait strategies and loaders look for. */
 export const READY_LINE = 'distzero machine ready';
 
 export class MachineRunner implements MachineHost {
-  readonly incarnation = randomBytes(8).toString('hex');
+  readonly incarnation: string;
   readonly logger: Logger;
   readonly manager: NodeManager;
   readonly address: Address;
@@ -53,7 +61,10 @@ export class MachineRunner implements MachineHost {
     this.clock = options.clock ?? new MachineClock();
     const host = options.advertise.host === 'auto' ? firstExternalIPv4() : options.advertise.host;
     this.address = { kind: 'udp', host, port: options.advertise.port ?? options.udpPort };
+    const journal = readJournal(options.stateFile);
+    this.incarnation = journal?.incarnation ?? randomBytes(8).toString('hex');
     this.manager = new NodeManager(options.machineId, options.machineName, this);
+    if (journal) this.step(() => this.manager.restore(journal));
     this.udp.on('message', (datagram, from) => this.onDatagram(datagram, `${from.address}:${from.port}`));
     this.udp.on('error', (error) => this.logger.error({ err: describeError(error) }, 'udp socket error'));
     this.api = net.createServer((socket) => this.onConnection(socket));
@@ -85,7 +96,7 @@ export class MachineRunner implements MachineHost {
   }
 
   schedule(delayMs: number, fn: () => void): Cancel {
-    const timer = setTimeout(fn, this.clock.realDelay(delayMs));
+    const timer = setTimeout(() => this.step(fn), this.clock.realDelay(delayMs));
     return () => clearTimeout(timer);
   }
 
@@ -99,7 +110,48 @@ export class MachineRunner implements MachineHost {
       this.logger.error({ bytes: frame.length, to: packet.to }, 'packet too large for one datagram; dropped');
       return;
     }
-    this.udp.send(frame, to.port, to.host);
+    if (this.stepping) this.outbox.push({ frame, port: to.port, host: to.host });
+    else this.send(frame, to.port, to.host);
+  }
+
+  // --- Steps: every input is handled, journaled, and only then does what it sent leave ----------
+
+  private stepping = false;
+  private outbox: { frame: Buffer; port: number; host: string }[] = [];
+
+  private step<T>(fn: () => T): T {
+    this.stepping = true;
+    try {
+      return fn();
+    } finally {
+      this.stepping = false;
+      this.commit();
+    }
+  }
+
+  private commit(): void {
+    const file = this.options.stateFile;
+    if (file) {
+      fs.writeFileSync(`${file}.next`, JSON.stringify(this.manager.snapshot()));
+      fs.renameSync(`${file}.next`, file);
+    }
+    const out = this.outbox;
+    this.outbox = [];
+    for (const { frame, port, host } of out) this.send(frame, port, host);
+  }
+
+  /** Peers may be named (a container's DNS name survives its restart; its IP may not): cache lookups briefly. */
+  private readonly resolved = new Map<string, { ip: string; until: number }>();
+
+  private send(frame: Buffer, port: number, host: string): void {
+    const cached = this.resolved.get(host);
+    if (cached && cached.until > Date.now()) return this.udp.send(frame, port, cached.ip);
+    if (net.isIP(host)) return this.udp.send(frame, port, host);
+    dns.lookup(host, { family: 4 }, (error, ip) => {
+      if (error) return this.logger.warn({ host, err: error.message }, 'cannot resolve peer; packet dropped (links resend)');
+      this.resolved.set(host, { ip, until: Date.now() + 1_000 });
+      this.udp.send(frame, port, ip);
+    });
   }
 
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
@@ -118,7 +170,7 @@ export class MachineRunner implements MachineHost {
     const opened = this.sealer.open(datagram, packetSchema);
     if (!opened.ok) return this.reject(opened.reason, source, opened.detail);
     try {
-      this.manager.receivePacket(opened.value);
+      this.step(() => this.manager.receivePacket(opened.value));
     } catch (error) {
       this.logger.error({ err: describeError(error), source }, 'packet handling failed; machine goes on');
     }
@@ -154,7 +206,7 @@ export class MachineRunner implements MachineHost {
     const response: ApiResponse =
       request.type === 'ping'
         ? { ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } }
-        : this.manager.handleApi(request);
+        : this.step(() => this.manager.handleApi(request));
     this.respond(socket, response);
   }
 
@@ -174,4 +226,11 @@ function firstExternalIPv4(): string {
     for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
+}
+
+function readJournal(file: string | undefined): MachineSnapshot | undefined {
+  if (!file) return undefined;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as MachineSnapshot;
 }

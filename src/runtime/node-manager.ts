@@ -7,9 +7,16 @@ import type { Logger } from '../logging.ts';
 import type { ApiRequest, ApiResponse, NodeConfig, NodeHandle, NodeMessage, Packet, Transport } from '../messages/index.ts';
 import { createNode, type Node } from '../nodes/index.ts';
 import { NoTransportError, UnknownNodeError, describeError } from './errors.ts';
-import { ReliableLinks, type LinkTiming, defaultLinkTiming } from './links.ts';
+import { ReliableLinks, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
 import type { Cancel, MachineController } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
+
+export interface MachineSnapshot {
+  incarnation: string;
+  nodes: { config: NodeConfig; state: object }[];
+  transports: [string, Transport][];
+  links: LinksSnapshot;
+}
 
 /** The sender id used for messages the test injects with send_to_node. */
 export const SYSTEM_SENDER = 'system';
@@ -72,6 +79,28 @@ export class NodeManager implements MachineController {
       this.logger.warn({ request: request.type, err: describeError(error) }, 'api request failed');
       return { ok: false, error: describeError(error) };
     }
+  }
+
+  /** Everything this machine must remember across a crash: nodes, transports, links. */
+  snapshot(): MachineSnapshot {
+    return {
+      incarnation: this.host.incarnation,
+      nodes: [...this.nodes.values()].map((node) => ({ config: node.config, state: node.snapshot() })),
+      transports: [...this.transports],
+      links: this.links.snapshot(),
+    };
+  }
+
+  /** Take back a journaled machine (before anything else happens on it). */
+  restore(snapshot: MachineSnapshot): void {
+    for (const [id, transport] of snapshot.transports) this.transports.set(id, transport);
+    this.links.restore(snapshot.links);
+    for (const { config, state } of snapshot.nodes) {
+      const node = createNode(config, this);
+      this.nodes.set(config.id, node);
+      this.guard('restore', config.id, () => node.restore(state));
+    }
+    this.logger.info({ nodes: snapshot.nodes.length }, 'machine restored from its journal');
   }
 
   /** Stop everything this machine has scheduled. */

@@ -34,6 +34,7 @@ export class RealMachines {
     if (machineId !== id) throw new Error(`machine at ${api.host}:${api.port} says it is ${machineId}, expected ${id}`);
     if (transport.address.kind !== 'udp') throw new Error(`machine ${name} reports a non-UDP address`);
     const machine = { id, name, client, transport, api, udp: udp ?? { host: transport.address.host, port: transport.address.port } };
+    this.machines.get(id)?.client.close();
     this.machines.set(id, machine);
     return machine;
   }

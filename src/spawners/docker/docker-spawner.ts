@@ -17,7 +17,7 @@ import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
-import { UnsupportedFaultError, type LinkConditions } from '../faults.ts';
+import { UnsupportedFaultError, emptyFaultCounts, type FaultCounts, type LinkConditions } from '../faults.ts';
 import { Spawner, type Attachment, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
@@ -82,8 +82,12 @@ export class DockerSpawner extends Spawner {
     );
     const apiPort = this.settings.MACHINE_API_PORT;
     const udpPort = this.settings.MACHINE_UDP_PORT;
+    const containerName = `${this.systemId}-${id}`;
+    // Peers address it by name: Docker's DNS follows it across a restart, its IP need not.
+    env.DZ_ADVERTISE_HOST = containerName;
+    env.DZ_STATE_FILE = '/var/lib/distzero/state.json';
     const container = await new GenericContainer(image)
-      .withName(`${this.systemId}-${id}`)
+      .withName(containerName)
       .withNetworkMode(this.networkName)
       .withLabels({ ...systemLabels(this.systemId), [MACHINE_LABEL]: id })
       .withEnvironment(env)
@@ -96,8 +100,7 @@ export class DockerSpawner extends Spawner {
       .withStartupTimeout(30_000)
       .start();
     this.containers.set(id, container);
-    const host = container.getHost();
-    const machine = await this.machines.add(id, name, { host, port: container.getMappedPort(apiPort) }, { host, port: container.getMappedPort(udpPort, 'udp') });
+    const machine = await this.connect(id, name, container.getId());
     this.logger.info({ machine_id: id, machine_name: name, transport: machine.transport }, 'container machine started');
     return { id, name, transport: machine.transport };
   }
@@ -147,12 +150,14 @@ export class DockerSpawner extends Spawner {
   private readonly blackholes = new Set<string>();
 
   private async blackhole(machineId: string, peerId: string): Promise<void> {
-    const peer = this.machines.get(peerId).transport.address;
-    if (peer.kind !== 'udp') return;
-    const route = `${machineId} ${peer.host}`;
+    const peer = this.containers.get(peerId);
+    if (!peer) throw new Error(`no container for machine ${peerId}`);
+    const ip = (await this.docker.getContainer(peer.getId()).inspect()).NetworkSettings.Networks[this.networkName]?.IPAddress;
+    if (!ip) throw new Error(`machine ${peerId} has no address on ${this.networkName}`);
+    const route = `${machineId} ${ip}`;
     if (this.blackholes.has(route)) return;
     this.blackholes.add(route);
-    await this.exec(machineId, ['ip', 'route', 'add', 'blackhole', `${peer.host}/32`]);
+    await this.exec(machineId, ['ip', 'route', 'add', 'blackhole', `${ip}/32`]);
   }
 
   private async exec(machineId: string, command: string[], check = true): Promise<{ output: string; exitCode: number }> {
@@ -161,6 +166,51 @@ export class DockerSpawner extends Spawner {
     const result = await container.exec(command);
     if (check && result.exitCode !== 0) throw new Error(`${command.join(' ')} in machine ${machineId} failed (${result.exitCode}): ${result.output.trim()}`);
     return result;
+  }
+
+  /** Reach a started container's API through its published ports (they change when it restarts). */
+  private async connect(id: string, name: string, containerId: string) {
+    const info = await this.docker.getContainer(containerId).inspect();
+    const published = (spec: string) => Number(info.NetworkSettings.Ports[spec]?.[0]?.HostPort);
+    const host = 'localhost';
+    return this.machines.add(
+      id,
+      name,
+      { host, port: published(`${this.settings.MACHINE_API_PORT}/tcp`) },
+      { host, port: published(`${this.settings.MACHINE_UDP_PORT}/udp`) },
+    );
+  }
+
+  /** SIGKILL: the machine's process dies mid-step; its journal is what it had committed. */
+  override async crash(machineId: string): Promise<void> {
+    const container = this.containers.get(machineId);
+    if (!container) throw new Error(`no container for machine ${machineId}`);
+    this.machines.get(machineId).client.close();
+    await this.docker.getContainer(container.getId()).kill({ signal: 'SIGKILL' });
+    this.crashes++;
+  }
+
+  override async restart(machineId: string): Promise<void> {
+    const container = this.containers.get(machineId);
+    if (!container) throw new Error(`no container for machine ${machineId}`);
+    const { name } = this.machines.get(machineId);
+    await this.docker.getContainer(container.getId()).start();
+    const deadline = Date.now() + 30_000;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      try {
+        await this.connect(machineId, name, container.getId());
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`machine ${name} did not come back after restart: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private crashes = 0;
+
+  override async faultCounts(): Promise<FaultCounts> {
+    return { ...emptyFaultCounts(), crashes: this.crashes, partitioned: this.blackholes.size };
   }
 
   protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {

@@ -23,7 +23,8 @@ export function machineImage(docker: Dockerode, baseImage: string, buildDir: str
 }
 
 async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir: string): Promise<string> {
-  const context = path.join(buildDir, 'machine-image');
+  // A build context of this process's own: a parallel worker rewriting it mid-build would corrupt the image.
+  const context = path.join(buildDir, `machine-image-${process.pid}`);
   fs.mkdirSync(context, { recursive: true });
   const bundle = await bundleMachine(path.join(context, 'machine.cjs'));
   const dockerfile = [
