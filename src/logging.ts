@@ -3,7 +3,6 @@
  * and (when configured) logstash over TCP via pino-socket, one JSON object per line.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pino, type Logger, type StreamEntry, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
@@ -18,7 +17,14 @@ export interface LogTarget {
   level: pino.LevelWithSilent;
   /** Fields every line carries: env, mode, system_id, machine_id, machine_name... */
   bindings: Record<string, string>;
-  logstash?: { host: string; port: number } | undefined;
+  logstash?: LogstashSink | undefined;
+}
+
+export interface LogstashSink {
+  host: string;
+  port: number;
+  /** 'worker' (a pino transport, endable at any time) or 'inline' (bundle-friendly, for machine runners). */
+  thread: 'worker' | 'inline';
 }
 
 export interface LogHandle {
@@ -26,6 +32,14 @@ export interface LogHandle {
   files: { human: string; json: string };
   /** Flush files and the logstash connection. Safe to call twice. */
   close(): Promise<void>;
+  /** The logstash connection as last seen (undefined when not shipping). */
+  shipping(): ShippingStatus | undefined;
+}
+
+export interface ShippingStatus {
+  connected: boolean;
+  /** Times the connection was lost after being open. */
+  disconnects: number;
 }
 
 /** Bytes kept for logstash while it is away (pino-socket's recovery queue); older lines are dropped first. */
@@ -42,85 +56,92 @@ export function createLogger(target: LogTarget): LogHandle {
   ];
   const multi = pino.multistream(streams);
   const logger = pino({ level: target.level, base: target.bindings, timestamp: pino.stdTimeFunctions.epochTime }, multi);
-  let shipper: Promise<DestinationStream | undefined> = Promise.resolve(undefined);
-  if (target.logstash) shipper = attachLogstash(logger, multi, target.logstash);
+  const shipper = target.logstash ? attachLogstash(logger, multi, target.logstash) : undefined;
   let closed: Promise<void> | undefined;
   return {
     logger,
     files,
     close: () =>
       (closed ??= (async () => {
-        const socket = await shipper;
         logger.flush();
-        await Promise.all([flushed(jsonFile), flushed(humanFile), socket ? ended(socket) : undefined]);
+        await Promise.all([flushed(jsonFile), flushed(humanFile), shipper ? shipped(shipper.stream, shipper.status).then(() => ended(shipper.stream)) : undefined]);
       })()),
+    shipping: () => (shipper ? { ...shipper.status } : undefined),
   };
 }
 
 /**
- * Ship to logstash with pino-socket's TCP writer, in this thread: it reconnects with backoff and
- * keeps what it could not send in a bounded recovery queue, so a sink restart loses nothing. A sink
- * that is unreachable at start would keep the process alive retrying forever, so probe it first:
- * unreachable, the run goes on with files only and says so once.
+ * Ship to logstash with pino-socket: TCP, one JSON object per line, reconnecting with backoff and
+ * keeping what it could not send in a recovery queue (LOGSTASH_RECOVERY_BYTES; the oldest lines go
+ * first), so a sink that starts late or restarts loses nothing. In the test process it runs as a
+ * pino transport in a worker thread, which close() can always end — a sink that never answers would
+ * otherwise keep the process alive retrying. A machine runner (one bundled file, no worker entry
+ * points to load) uses pino-socket's TCP writer in its own thread; it exits on a signal regardless.
  */
-async function attachLogstash(
-  logger: Logger,
-  multi: pino.MultiStreamRes,
-  sink: { host: string; port: number },
-): Promise<DestinationStream | undefined> {
-  const reachable = await probe(sink.host, sink.port, 1500);
-  if (!reachable) {
-    logger.warn({ logstash: `${sink.host}:${sink.port}` }, 'logstash is unreachable; logs go to files only');
-    return undefined;
-  }
-  const socket = tcpConnection({
+function attachLogstash(logger: Logger, multi: pino.MultiStreamRes, sink: LogstashSink): { stream: DestinationStream; status: ShippingStatus } {
+  const options = {
     address: sink.host,
     port: sink.port,
+    mode: 'tcp' as const,
     reconnect: true,
     recovery: true,
     recoveryQueueMaxSize: LOGSTASH_RECOVERY_BYTES,
-    sourceStream: false,
-    backoffStrategy: { name: 'fibonacci', initialDelay: 100, maxDelay: 2000 },
+    backoffStrategy: { name: 'fibonacci' as const, initialDelay: 100, maxDelay: 2000 },
+  };
+  const stream =
+    sink.thread === 'worker'
+      ? pino.transport({ target: 'pino-socket', options })
+      : tcpConnection({ ...options, sourceStream: false });
+  const status: ShippingStatus = { connected: false, disconnects: 0 };
+  stream.on('open', () => (status.connected = true));
+  stream.on('socketClose', () => {
+    if (status.connected) status.disconnects++;
+    status.connected = false;
   });
   let warned = false;
-  socket.on('socketError', (error: Error) => {
+  stream.on('socketError', (error: Error) => {
     if (warned) return;
     warned = true;
-    logger.warn({ err: error.message }, 'logstash connection trouble; buffering and reconnecting');
+    logger.warn({ logstash: `${sink.host}:${sink.port}`, err: error.message }, 'logstash unreachable or lost; buffering and reconnecting');
   });
-  multi.add({ level: 'trace', stream: socket });
-  return socket;
-}
-
-function probe(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  multi.add({ level: 'trace', stream });
+  return { stream, status };
 }
 
 function flushed(stream: pino.DestinationStream & { flush?: (cb: (err?: Error) => void) => void }): Promise<void> {
   return new Promise((resolve) => (stream.flush ? stream.flush(() => resolve()) : resolve()));
 }
 
-/** Let the socket drain what is written, then close it (a bounded wait: a dead sink must not hang exit). */
-function ended(stream: DestinationStream): Promise<void> {
-  const socket = stream as DestinationStream & NodeJS.WritableStream & { destroy(): void };
+/** A shipper between connections holds lines for logstash: give it a bounded while to reconnect and send them. */
+function shipped(stream: DestinationStream, status: ShippingStatus, waitMs = 5000): Promise<void> {
+  if (status.connected) return Promise.resolve();
+  const events = stream as DestinationStream & NodeJS.EventEmitter;
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, waitMs);
+    events.once('open', () => {
+      clearTimeout(timer);
+      // pino-socket replays its recovery queue right after 'open': let that go out first.
+      setTimeout(resolve, 200);
+    });
+  });
+}
+
+/**
+ * Let the shipper send what it holds, then close it — a bounded wait: a sink that never answers must
+ * not hang the process, so after it the worker is terminated (or the socket destroyed).
+ */
+function ended(stream: DestinationStream, waitMs = 3000): Promise<void> {
+  const s = stream as DestinationStream & NodeJS.WritableStream & { destroy?: () => void; worker?: { terminate(): Promise<number> } };
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      socket.destroy();
+      if (s.worker) void s.worker.terminate();
+      else s.destroy?.();
       resolve();
-    }, 2000);
-    socket.end(() => {
+    }, waitMs);
+    s.once('close', () => {
       clearTimeout(timer);
-      socket.destroy();
       resolve();
     });
+    s.end();
   });
 }

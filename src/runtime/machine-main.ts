@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     name: 'output',
     level: s.LOG_LEVEL,
     bindings: { env: s.DZ_ENV, mode: s.DZ_MODE, system_id: s.DZ_SYSTEM_ID, machine_id: s.DZ_MACHINE_ID, machine_name: s.DZ_MACHINE_NAME },
-    logstash: s.LOGSTASH_HOST ? { host: s.LOGSTASH_HOST, port: s.LOGSTASH_PORT } : undefined,
+    logstash: s.LOGSTASH_HOST ? { host: s.LOGSTASH_HOST, port: s.LOGSTASH_PORT, thread: 'inline' } : undefined,
   });
   const runner = new MachineRunner({
     machineId: s.DZ_MACHINE_ID,

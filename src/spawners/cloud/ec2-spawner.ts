@@ -54,7 +54,7 @@ export class CloudLaunchError extends Error {
 
 export class Ec2Spawner extends Spawner {
   readonly mode = 'cloud' as const;
-  readonly systemId = `sys-${randomBytes(4).toString('hex')}`;
+  readonly systemId: string;
   private readonly secret = newSystemSecret();
   private readonly machines: RealMachines;
   /** Every instance this system launched, terminated at teardown. */
@@ -62,7 +62,9 @@ export class Ec2Spawner extends Spawner {
   private bundle: Promise<Bundle> | undefined;
 
   constructor(private readonly options: Ec2SpawnerOptions) {
-    super(options.logger);
+    const systemId = `sys-${randomBytes(4).toString('hex')}`;
+    super(options.logger.child({ mode: 'cloud', system_id: systemId }));
+    this.systemId = systemId;
     this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
   }
 

@@ -33,17 +33,20 @@ export interface DockerSpawnerOptions {
 
 export class DockerSpawner extends Spawner {
   readonly mode = 'virtual' as const;
-  readonly systemId = `sys-${randomBytes(4).toString('hex')}`;
+  readonly systemId: string;
   private readonly secret = newSystemSecret();
   private readonly docker: Dockerode;
   private readonly settings: Settings;
   private readonly machines: RealMachines;
   private readonly containers = new Map<string, StartedTestContainer>();
   private network: Dockerode.Network | undefined;
-  private readonly networkName = `distzero-${this.systemId}`;
+  private readonly networkName: string;
 
   constructor(options: DockerSpawnerOptions) {
-    super(options.logger);
+    const systemId = `sys-${randomBytes(4).toString('hex')}`;
+    super(options.logger.child({ mode: 'virtual', system_id: systemId }));
+    this.systemId = systemId;
+    this.networkName = `distzero-${systemId}`;
     this.settings = options.settings;
     this.docker = options.docker ?? new Dockerode();
     this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 15_000 });

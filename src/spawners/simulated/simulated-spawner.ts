@@ -7,6 +7,7 @@ import type { Logger } from '../../logging.ts';
 import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
 import type { FaultCounts, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
+import { Rng } from './rng.ts';
 import { Simulation } from './simulation.ts';
 
 export interface SimulatedSpawnerOptions {
@@ -25,9 +26,12 @@ export class SimulatedSpawner extends Spawner {
   readonly sim: Simulation;
 
   constructor(options: SimulatedSpawnerOptions) {
-    super(options.logger);
-    this.sim = new Simulation({ seed: options.seed, logger: options.logger, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false });
-    this.systemId = `sys-${this.sim.rng.hex(8)}`;
+    // The system id comes from the seed too, through a generator of its own (the run's stays untouched).
+    const systemId = `sys-${new Rng(options.seed ^ 0x5bd1e995).hex(8)}`;
+    const logger = options.logger.child({ mode: 'simulated', system_id: systemId });
+    super(logger);
+    this.systemId = systemId;
+    this.sim = new Simulation({ seed: options.seed, logger, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false });
   }
 
   get seed(): number {
