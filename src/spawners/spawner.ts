@@ -117,6 +117,11 @@ export abstract class Spawner {
     await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
+  /** JSON log files the machines write outside this process's own log (containers' logs on the host). */
+  machineLogFiles(): string[] {
+    return [];
+  }
+
   /** What the report should carry about this run; `failed` says whether the test failed. */
   async attachments(_failed: boolean): Promise<Attachment[]> {
     return [];

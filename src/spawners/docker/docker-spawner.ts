@@ -229,6 +229,10 @@ export class DockerSpawner extends Spawner {
     this.network = undefined;
   }
 
+  override machineLogFiles(): string[] {
+    return [...this.containers.keys()].map((id) => path.join(this.logDir(id), 'output.json.log'));
+  }
+
   override async attachments(_failed: boolean): Promise<Attachment[]> {
     return [...this.containers.keys()].flatMap((id) => {
       const file = path.join(this.logDir(id), 'output.log');

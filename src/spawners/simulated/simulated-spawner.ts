@@ -8,6 +8,7 @@ import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
 import type { FaultCounts, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
 import { Rng } from './rng.ts';
+import { sequenceDiagram } from './sequence-diagram.ts';
 import { Simulation } from './simulation.ts';
 
 export interface SimulatedSpawnerOptions {
@@ -153,6 +154,10 @@ export class SimulatedSpawner extends Spawner {
       traceDigest: this.sim.trace.digest(),
       faults: this.sim.network.faults,
     };
-    return [{ name: 'simulation.json', contentType: 'application/json', body: JSON.stringify(summary, null, 2) }];
+    const names = new Map([...this.sim.allMachines()].map((m) => [m.id, m.name]));
+    return [
+      { name: 'simulation.json', contentType: 'application/json', body: JSON.stringify(summary, null, 2) },
+      { name: 'sequence-diagram.svg', contentType: 'image/svg+xml', body: sequenceDiagram(this.sim.trace.events, names) },
+    ];
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * A message-sequence diagram of a simulated run, as SVG: one lifeline per machine, one arrow per
+ * delivered node message (acknowledgements left out), time downward. Lost packets end in a cross.
+ */
+import type { TraceEvent } from './trace.ts';
+
+const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+
+export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: { maxArrows?: number } = {}): string {
+  const shown = events.filter((e) => typeof e.what === 'string' || e.what.type === 'data').slice(0, options.maxArrows ?? 400);
+  const lanes: string[] = ['test'];
+  for (const e of shown) for (const m of [e.fromMachine, e.toMachine]) if (!lanes.includes(m)) lanes.push(m);
+  const laneX = (m: string) => 150 + lanes.indexOf(m) * 170;
+  const rowH = 22;
+  const top = 60;
+  const height = top + shown.length * rowH + 40;
+  const width = 150 + lanes.length * 170;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace" font-size="11">`,
+    '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#335"/></marker></defs>',
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+  for (const m of lanes) {
+    const x = laneX(m);
+    parts.push(`<line x1="${x}" y1="${top - 10}" x2="${x}" y2="${height - 20}" stroke="#bbb" stroke-dasharray="4 3"/>`);
+    parts.push(`<text x="${x}" y="30" text-anchor="middle" font-weight="bold">${escape(m === 'test' ? 'test' : (names.get(m) ?? m))}</text>`);
+  }
+  shown.forEach((e, i) => {
+    const y = top + i * rowH;
+    const x1 = laneX(e.fromMachine);
+    const x2 = laneX(e.toMachine);
+    const what = e.what;
+    const label = typeof what === 'string' ? `api ${what}` : what.type === 'data' ? describeMessage(what.message) : 'ack';
+    parts.push(`<text x="8" y="${y + 4}" fill="#777">${e.t.toFixed(1)} ms</text>`);
+    if (e.kind === 'lost') {
+      const xm = (x1 + x2) / 2;
+      parts.push(`<line x1="${x1}" y1="${y}" x2="${xm}" y2="${y + rowH / 2}" stroke="#c33"/>`);
+      parts.push(`<text x="${xm}" y="${y + rowH / 2 + 4}" fill="#c33" text-anchor="middle">✕ ${escape(label)}</text>`);
+      return;
+    }
+    parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH * 0.6}" stroke="#335" marker-end="url(#arrow)"/>`);
+    parts.push(`<text x="${(x1 + x2) / 2}" y="${y - 2}" text-anchor="middle" fill="#114">${escape(label)}</text>`);
+  });
+  if (events.length > shown.length) parts.push(`<text x="8" y="${height - 6}" fill="#777">first ${shown.length} of the run's messages shown</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+function describeMessage(m: { type: string; amount?: number; total?: number }): string {
+  return m.type === 'increment' ? `increment ${m.amount}` : m.type === 'set_total' ? `set_total ${m.total}` : m.type;
+}
