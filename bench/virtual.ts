@@ -61,6 +61,6 @@ if (!docker.ok) {
 } else {
   const starts = [await startAndStop(3), await startAndStop(10)];
   const sum = await sumThree();
-  const link = await throughput(20_000);
+  const link = await throughput(5_000);
   console.log(JSON.stringify({ starts, ...sum, link }));
 }

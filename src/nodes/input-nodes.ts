@@ -63,15 +63,21 @@ export class InputLeafNode extends Node<NodeConfigOf<'input_leaf'>, { sent: numb
     this.scheduleNext();
   }
 
-  /** One timer at a time: an idle leaf costs nothing, however long its recording. */
+  /**
+   * One timer at a time: an idle leaf costs nothing, however long its recording. When it fires, every
+   * action that has come due goes out in order (a real clock's timers are coarse).
+   */
   private scheduleNext(): void {
-    const action = this.config.recording[this.state.next];
-    if (!action) return;
-    const delay = Math.max(0, this.state.startedAt + action.atMs - this.controller.now());
+    const first = this.config.recording[this.state.next];
+    if (!first) return;
+    const delay = Math.max(0, this.state.startedAt + first.atMs - this.controller.now());
     this.controller.setTimer(delay, () => {
-      this.state.next++;
-      this.state.sent += action.action.amount;
-      this.send(this.config.parent.handle, increment(action.action.amount));
+      const elapsed = this.controller.now() - this.state.startedAt;
+      for (let a = this.config.recording[this.state.next]; a && (a === first || a.atMs <= elapsed); a = this.config.recording[this.state.next]) {
+        this.state.next++;
+        this.state.sent += a.action.amount;
+        this.send(this.config.parent.handle, increment(a.action.amount));
+      }
       this.scheduleNext();
     });
   }

@@ -14,9 +14,11 @@ export interface LinkTiming {
   maxRtoMs: number;
   /** At most this many unacknowledged packets are resent per timeout, oldest first. */
   resendBatch: number;
+  /** At most this many packets in flight per link; later ones wait their turn (a burst must not flood the receiver's socket). */
+  window: number;
 }
 
-export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000, resendBatch: 64 };
+export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000, resendBatch: 64, window: 64 };
 
 /** Deliver to a local node; false when no such node exists (yet), so the packet stays unacknowledged. */
 export type Deliver = (from: string, to: string, message: NodeMessage) => boolean;
@@ -29,6 +31,8 @@ interface Outgoing {
   /** Sent and not yet acknowledged, in sequence order, with when each was last sent. */
   unacked: DataPacket[];
   sentAt: number[];
+  /** Numbered but not yet sent: the window is full. */
+  waiting: DataPacket[];
   rto: number;
   /** The one retransmission timer of this link, or undefined when none is armed. */
   cancelTimer: Cancel | undefined;
@@ -42,7 +46,7 @@ interface Incoming {
 }
 
 export interface LinksSnapshot {
-  outgoing: { from: string; to: string; address: Address; nextSeq: number; unacked: DataPacket[]; rto: number }[];
+  outgoing: { from: string; to: string; address: Address; nextSeq: number; unacked: DataPacket[]; waiting: DataPacket[]; rto: number }[];
   incoming: { from: string; to: string; inc: string; delivered: number; early: DataPacket[] }[];
 }
 
@@ -92,7 +96,7 @@ export class ReliableLinks {
   send(from: string, to: string, address: Address, message: NodeMessage): void {
     let link = this.outgoing.get(from, to);
     if (!link) {
-      link = { from, to, address, nextSeq: 1, unacked: [], sentAt: [], rto: this.timing.initialRtoMs, cancelTimer: undefined };
+      link = { from, to, address, nextSeq: 1, unacked: [], sentAt: [], waiting: [], rto: this.timing.initialRtoMs, cancelTimer: undefined };
       this.outgoing.set(from, to, link);
     }
     link.address = address;
@@ -105,10 +109,15 @@ export class ReliableLinks {
       ackTo: this.host.address,
       message,
     };
+    this.stats.sent++;
+    if (link.unacked.length >= this.timing.window) link.waiting.push(packet);
+    else this.transmitNew(link, packet);
+  }
+
+  private transmitNew(link: Outgoing, packet: DataPacket): void {
     link.unacked.push(packet);
     link.sentAt.push(this.host.now());
-    this.stats.sent++;
-    this.host.transmit(address, packet);
+    this.host.transmit(link.address, packet);
     if (!link.cancelTimer) this.armTimer(link, link.rto);
   }
 
@@ -152,12 +161,13 @@ export class ReliableLinks {
     link.sentAt.splice(0, acked);
     // Progress: back to the first timeout. The armed timer stays; when it fires it looks again.
     link.rto = this.timing.initialRtoMs;
+    while (link.waiting.length > 0 && link.unacked.length < this.timing.window) this.transmitNew(link, link.waiting.shift()!);
   }
 
   /** Every link's state, for the machine's journal (plain JSON). */
   snapshot(): LinksSnapshot {
     return {
-      outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, rto }) => ({ from, to, address, nextSeq, unacked, rto })),
+      outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, waiting, rto }) => ({ from, to, address, nextSeq, unacked, waiting, rto })),
       incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: [...link.early.values()] })),
     };
   }
@@ -178,7 +188,7 @@ export class ReliableLinks {
   /** Messages sent and not yet acknowledged, over all links. */
   unackedCount(): number {
     let n = 0;
-    for (const link of this.outgoing.values()) n += link.unacked.length;
+    for (const link of this.outgoing.values()) n += link.unacked.length + link.waiting.length;
     return n;
   }
 

@@ -110,34 +110,45 @@ export class MachineRunner implements MachineHost {
       this.logger.error({ bytes: frame.length, to: packet.to }, 'packet too large for one datagram; dropped');
       return;
     }
-    if (this.stepping) this.outbox.push({ frame, port: to.port, host: to.host });
-    else this.send(frame, to.port, to.host);
+    this.outbox.push({ frame, port: to.port, host: to.host });
+    this.scheduleCommit();
   }
 
-  // --- Steps: every input is handled, journaled, and only then does what it sent leave ----------
+  // --- Steps: inputs are handled, journaled, and only then does what they sent leave --------------
+  // Commits are coalesced: every step of one turn of the event loop is journaled once, then the
+  // packets and answers of that turn go out. Nothing leaves before the state that produced it is saved.
 
-  private stepping = false;
   private outbox: { frame: Buffer; port: number; host: string }[] = [];
+  private afterCommit: (() => void)[] = [];
+  private commitScheduled = false;
 
   private step<T>(fn: () => T): T {
-    this.stepping = true;
     try {
       return fn();
     } finally {
-      this.stepping = false;
-      this.commit();
+      this.scheduleCommit();
     }
   }
 
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => this.commit());
+  }
+
   private commit(): void {
+    this.commitScheduled = false;
     const file = this.options.stateFile;
     if (file) {
       fs.writeFileSync(`${file}.next`, JSON.stringify(this.manager.snapshot()));
       fs.renameSync(`${file}.next`, file);
     }
     const out = this.outbox;
+    const then = this.afterCommit;
     this.outbox = [];
+    this.afterCommit = [];
     for (const { frame, port, host } of out) this.send(frame, port, host);
+    for (const fn of then) fn();
   }
 
   /** Peers may be named (a container's DNS name survives its restart; its IP may not): cache lookups briefly. */
@@ -207,7 +218,9 @@ export class MachineRunner implements MachineHost {
       request.type === 'ping'
         ? { ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } }
         : this.step(() => this.manager.handleApi(request));
-    this.respond(socket, response);
+    // Answer once what the request changed is journaled (a started node survives a crash right after).
+    this.afterCommit.push(() => this.respond(socket, response));
+    this.scheduleCommit();
   }
 
   private respond(socket: net.Socket, response: ApiResponse): void {
