@@ -18,6 +18,8 @@ export interface LogTarget {
   /** Fields every line carries: env, mode, system_id, machine_id, machine_name... */
   bindings: Record<string, string>;
   logstash?: LogstashSink | undefined;
+  /** The clock stamped on lines (a machine's own, possibly skewed); default the host's. */
+  now?: () => number;
 }
 
 export interface LogstashSink {
@@ -55,7 +57,9 @@ export function createLogger(target: LogTarget): LogHandle {
     { level: 'trace', stream: pretty({ destination: humanFile, colorize: false, sync: true, ignore: 'pid,hostname' }) },
   ];
   const multi = pino.multistream(streams);
-  const logger = pino({ level: target.level, base: target.bindings, timestamp: pino.stdTimeFunctions.epochTime }, multi);
+  const now = target.now;
+  const timestamp = now ? () => `,"time":${Math.round(now())}` : pino.stdTimeFunctions.epochTime;
+  const logger = pino({ level: target.level, base: target.bindings, timestamp }, multi);
   const shipper = target.logstash ? attachLogstash(logger, multi, target.logstash) : undefined;
   let closed: Promise<void> | undefined;
   return {

@@ -16,6 +16,8 @@ export const apiRequestSchema = z.discriminatedUnion('type', [
   /** Deliver a message to a node as if sent by the test itself. */
   z.object({ type: z.literal('send_to_node'), nodeId: z.string().min(1), message: nodeMessageSchema }),
   z.object({ type: z.literal('get_output_state'), nodeId: z.string().min(1) }),
+  /** Skew the machine's clock: an offset from true time and a rate (1 = true). */
+  z.object({ type: z.literal('set_clock'), offsetMs: z.number().min(-86_400_000).max(86_400_000), rate: z.number().positive().max(10) }),
 ]);
 export type ApiRequest = z.infer<typeof apiRequestSchema>;
 
@@ -27,6 +29,7 @@ export const apiResultSchemas = {
   create_kid_config: nodeConfigSchema,
   send_to_node: z.object({}),
   get_output_state: outputStateSchema,
+  set_clock: z.object({ now: z.number() }),
 } satisfies Record<ApiRequest['type'], z.ZodType>;
 export type ApiResult<T extends ApiRequest['type']> = z.infer<(typeof apiResultSchemas)[T]>;
 

@@ -15,6 +15,8 @@ export interface MachineHost {
   now(): number;
   schedule(delayMs: number, fn: () => void): Cancel;
   transmit(to: Address, packet: Packet): void;
+  /** Skew this machine's clock (offset from true time, rate); timers scale with the rate. */
+  setClock(offsetMs: number, rate: number): void;
   /** A node threw while handling a message or timer. The simulator stops; a real runner logs and goes on. */
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void;
 }

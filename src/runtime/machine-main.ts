@@ -10,7 +10,9 @@ import { MachineRunner, READY_LINE } from './machine-runner.ts';
 
 async function main(): Promise<void> {
   const s = machineSettings();
+  const clock = new MachineClock(s.DZ_CLOCK_OFFSET_MS, s.DZ_CLOCK_RATE);
   const log = createLogger({
+    now: () => clock.now(),
     dir: s.DZ_LOG_DIR,
     name: 'output',
     level: s.LOG_LEVEL,
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     maxMessageBytes: s.MAX_MESSAGE_BYTES,
     maxPacketBytes: s.MAX_PACKET_BYTES,
     logger: log.logger,
-    clock: new MachineClock(s.DZ_CLOCK_OFFSET_MS, s.DZ_CLOCK_RATE),
+    clock,
     stateFile: s.DZ_STATE_FILE,
   });
   await runner.start();

@@ -165,6 +165,10 @@ export class MachineRunner implements MachineHost {
     });
   }
 
+  setClock(offsetMs: number, rate: number): void {
+    this.clock.set(offsetMs, rate);
+  }
+
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
     this.logger.error({ node_id: context.nodeId, during: context.during, err: describeError(error) }, 'node failed; machine goes on');
   }

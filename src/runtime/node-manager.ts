@@ -127,6 +127,10 @@ export class NodeManager implements MachineController {
       }
       case 'get_output_state':
         return this.node(request.nodeId).outputState();
+      case 'set_clock':
+        this.host.setClock(request.offsetMs, request.rate);
+        this.logger.info({ offset_ms: request.offsetMs, rate: request.rate }, 'clock skewed');
+        return { now: this.host.now() };
     }
   }
 

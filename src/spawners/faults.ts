@@ -21,7 +21,7 @@ export interface LinkConditions {
   reorder: number;
 }
 
-export type FaultKind = 'drops' | 'duplicates' | 'delays' | 'reorders' | 'partitioned' | 'crashes' | 'to_down_machine';
+export type FaultKind = 'drops' | 'duplicates' | 'delays' | 'reorders' | 'partitioned' | 'crashes' | 'to_down_machine' | 'skewed_clocks';
 export type FaultCounts = Record<FaultKind, number>;
 
 export const emptyFaultCounts = (): FaultCounts => ({
@@ -32,7 +32,32 @@ export const emptyFaultCounts = (): FaultCounts => ({
   partitioned: 0,
   crashes: 0,
   to_down_machine: 0,
+  skewed_clocks: 0,
 });
+
+/** A machine clock's offset from true time (ms) and its rate (1 = true rate; 1.1 runs 10% fast). */
+export interface ClockSkew {
+  offsetMs: number;
+  rate: number;
+}
+
+/** The kinds of fault each kind of request should make fire (what checkFaultsFired looks for). */
+export function expectedKinds(conditions: Partial<LinkConditions>): FaultKind[] {
+  const kinds: FaultKind[] = [];
+  if (conditions.drop) kinds.push('drops');
+  if (conditions.duplicate) kinds.push('duplicates');
+  if (conditions.reorder) kinds.push('reorders');
+  if (conditions.tailChance) kinds.push('delays');
+  return kinds;
+}
+
+/** A test asked for faults that never happened: whatever it proved, it did not prove it under them. */
+export class FaultsNeverFiredError extends Error {
+  override name = 'FaultsNeverFiredError';
+  constructor(kinds: readonly FaultKind[]) {
+    super(`configured faults never fired: ${kinds.join(', ')}`);
+  }
+}
 
 export class UnsupportedFaultError extends Error {
   override name = 'UnsupportedFaultError';

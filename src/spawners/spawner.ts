@@ -5,7 +5,7 @@
 import type { Logger } from '../logging.ts';
 import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, type Transport } from '../messages/index.ts';
 import type { Mode } from '../settings.ts';
-import { UnsupportedFaultError, type FaultCounts, type LinkConditions } from './faults.ts';
+import { UnsupportedFaultError, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from './faults.ts';
 
 export interface MachineSpec {
   name: string;
@@ -105,6 +105,19 @@ export abstract class Spawner {
 
   async restart(_machineId: string): Promise<void> {
     throw new UnsupportedFaultError(this.mode, 'restart a machine');
+  }
+
+  /** Skew a machine's clock: every mode can, through the machine's own clock source. */
+  async skewClock(machineId: string, skew: ClockSkew): Promise<void> {
+    await this.request(machineId, { type: 'set_clock', offsetMs: skew.offsetMs, rate: skew.rate });
+    this.skewedClocks++;
+  }
+
+  protected skewedClocks = 0;
+
+  /** The fault kinds this mode counts (checkFaultsFired can only hold it to those). */
+  countedFaults(): FaultKind[] {
+    return [];
   }
 
   /** Faults injected so far, by kind. */

@@ -6,7 +6,7 @@
 import type { Logger } from '../logging.ts';
 import type { NodeConfig, NodeHandle, NodeMessage, NodeRef, OutputState, Transport } from '../messages/index.ts';
 import type { RecordedUser } from '../nodes/recorded-user.ts';
-import type { FaultCounts, LinkConditions } from '../spawners/faults.ts';
+import { FaultsNeverFiredError, expectedKinds, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from '../spawners/faults.ts';
 import type { Check, SpawnedMachine, Spawner, WaitOptions } from '../spawners/spawner.ts';
 
 export type MachineRef = Pick<SpawnedMachine, 'id' | 'name'>;
@@ -99,11 +99,35 @@ export class SystemController {
   // --- Faults (the same calls in every mode that can do them) -----------------------------------
 
   /** Change the conditions of every link, or of the links from one machine to another. */
-  configureNetwork(conditions: Partial<LinkConditions>, link?: { from: MachineRef; to: MachineRef }): Promise<void> {
-    return this.spawner.configureNetwork(conditions, link && { from: link.from.id, to: link.to.id });
+  async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: MachineRef; to: MachineRef }): Promise<void> {
+    await this.spawner.configureNetwork(conditions, link && { from: link.from.id, to: link.to.id });
+    for (const kind of expectedKinds(conditions)) this.requested.add(kind);
+  }
+
+  /** Run this machine's clock ahead or behind (offsetMs) and fast or slow (rate, 1 = true). */
+  skewClock(machine: MachineRef, skew: ClockSkew): Promise<void> {
+    this.requested.add('skewed_clocks');
+    this.logger.info({ machine_name: machine.name, ...skew }, 'clock skew');
+    return this.spawner.skewClock(machine.id, skew);
+  }
+
+  /** Fault kinds this test asked for. */
+  readonly requested = new Set<FaultKind>();
+
+  /**
+   * Fail if a fault the test asked for never happened (a fault injector that is silently inert gives
+   * false confidence). Only the kinds the mode counts are checked. Returns the counts.
+   */
+  async checkFaultsFired(): Promise<FaultCounts> {
+    const counts = await this.spawner.faultCounts();
+    const counted = new Set(this.spawner.countedFaults());
+    const silent = [...this.requested].filter((kind) => counted.has(kind) && counts[kind] === 0);
+    if (silent.length > 0) throw new FaultsNeverFiredError(silent);
+    return counts;
   }
 
   partition(groupA: readonly MachineRef[], groupB: readonly MachineRef[]): Promise<void> {
+    this.requested.add('partitioned');
     this.logger.info({ a: groupA.map((m) => m.name), b: groupB.map((m) => m.name) }, 'partition');
     return this.spawner.partition(
       groupA.map((m) => m.id),
@@ -117,6 +141,7 @@ export class SystemController {
   }
 
   crash(machine: MachineRef): Promise<void> {
+    this.requested.add('crashes');
     this.logger.info({ machine_name: machine.name }, 'crash');
     return this.spawner.crash(machine.id);
   }

@@ -17,7 +17,7 @@ import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
-import { UnsupportedFaultError, emptyFaultCounts, type FaultCounts, type LinkConditions } from '../faults.ts';
+import { UnsupportedFaultError, emptyFaultCounts, type FaultCounts, type FaultKind, type LinkConditions } from '../faults.ts';
 import { Spawner, type Attachment, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
@@ -213,7 +213,11 @@ export class DockerSpawner extends Spawner {
   private crashes = 0;
 
   override async faultCounts(): Promise<FaultCounts> {
-    return { ...emptyFaultCounts(), crashes: this.crashes, partitioned: this.blackholes.size };
+    return { ...emptyFaultCounts(), crashes: this.crashes, partitioned: this.blackholes.size, skewed_clocks: this.skewedClocks };
+  }
+
+  override countedFaults(): FaultKind[] {
+    return ['crashes', 'skewed_clocks'];
   }
 
   protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {

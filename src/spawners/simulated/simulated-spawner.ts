@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../../logging.ts';
 import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
-import type { FaultCounts, LinkConditions } from '../faults.ts';
+import type { FaultCounts, FaultKind, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
 import { Rng } from './rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
@@ -134,7 +134,11 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override async faultCounts(): Promise<FaultCounts> {
-    return { ...this.sim.network.faults };
+    return { ...this.sim.network.faults, skewed_clocks: this.skewedClocks };
+  }
+
+  override countedFaults(): FaultKind[] {
+    return ['drops', 'duplicates', 'delays', 'reorders', 'partitioned', 'crashes', 'skewed_clocks'];
   }
 
   override async pass(ms: number): Promise<void> {

@@ -68,12 +68,19 @@ export class SimulatedMachine implements MachineHost {
     for (const fn of due) fn();
   }
 
+  /** This machine's clock: true (virtual) time shifted and scaled, from the moment it was skewed. */
+  private clock = { baseTrue: 0, baseMachine: 0, rate: 1 };
+
   now(): number {
-    return this.sim.now;
+    return this.clock.baseMachine + (this.sim.now - this.clock.baseTrue) * this.clock.rate;
+  }
+
+  setClock(offsetMs: number, rate: number): void {
+    this.clock = { baseTrue: this.sim.now, baseMachine: this.sim.now + offsetMs, rate };
   }
 
   schedule(delayMs: number, fn: () => void): Cancel {
-    return this.sim.schedule(delayMs, () => (this.up ? fn() : this.deferred.push(fn)));
+    return this.sim.schedule(delayMs / this.clock.rate, () => (this.up ? fn() : this.deferred.push(fn)));
   }
 
   transmit(to: Address, packet: Packet): void {
