@@ -37,6 +37,13 @@ export const settingsSchema = z.object({
   SIM_SEED: optionalInt(0, 2 ** 31 - 1),
   /** JSON round-trip every simulated packet, to catch messages that would not survive a real wire. */
   SIM_SERIALIZE: bool(),
+  /** Seed sweeps (`--grep @sweep`): how many seeds, starting where. Nightly: SWEEP_SEEDS=10000. */
+  SWEEP_SEEDS: int(0, 10_000_000, 50),
+  SWEEP_FROM: int(0, 2 ** 31 - 1, 1),
+  /** Test-only: plant a bug (duplicate suppression off) in sweep runs, to show the sweep finds it. */
+  SWEEP_PLANTED_BUG: bool(),
+  /** Run every simulated test twice and fail at the first event where the two runs differ. */
+  CHECK_DETERMINISM: bool(),
   /** Attach the run's story (sequence diagram, merged log, replay command) to passing tests too. */
   REPORT_STORY: z.enum(['failures', 'always']).default('failures'),
   MACHINE_UDP_PORT: port(9700),
@@ -115,6 +122,11 @@ export const settings: Settings = parseSettings(settingsSchema, process.env);
 
 // testcontainers reads its own switches from the environment: hand it ours.
 process.env.TESTCONTAINERS_RYUK_DISABLED = settings.TESTCONTAINERS_RYUK_DISABLED;
+
+/** The environment for a child process: this one's, with `overrides` on top (specs that start nested runs). */
+export function childEnvironment(overrides: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
+}
 
 /** Only a machine runner calls this: it fails unless the runner was started with its identity. */
 export function machineSettings(): MachineSettings {

@@ -23,10 +23,16 @@ export const inc = (amount: number) => ({ type: 'increment' as const, amount });
 export async function buildSumSystem(
   system: SystemController,
   users: readonly RecordedUser[],
-  options: { outputLeaves?: 'every-user' | number; flushMs?: number } = {},
+  options: {
+    outputLeaves?: 'every-user' | number;
+    flushMs?: number;
+    /** Runs once the machines exist, before any node starts (to skew their clocks, say). */
+    beforeNodes?: (machines: MachineRef[]) => Promise<void>;
+  } = {},
 ): Promise<SumSystem> {
   const machines = await system.createMachines(['hub', ...users.map((u) => u.name)]);
   const hub = machines[0]!;
+  await options.beforeNodes?.(machines);
   const input = await system.spawnInput(hub, 'input');
   const output = await system.spawnOutput(hub, 'output', { flushMs: options.flushMs ?? 0 });
   const sum = await system.spawnSum(hub, 'sum', { senders: [input], receivers: [output] });

@@ -7,6 +7,7 @@ import type { Logger } from '../../logging.ts';
 import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
 import type { FaultCounts, FaultKind, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
+import { calmNetwork } from './network.ts';
 import { Rng } from './rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import { Simulation } from './simulation.ts';
@@ -51,7 +52,8 @@ export class SimulatedSpawner extends Spawner {
   }
 
   /**
-   * A request travels to its machine and its answer back, one network delay each way, as events.
+   * A request travels to its machine and its answer back, one calm network delay each way, as
+   * events (the test's own calls are not subject to the faults it injects between machines).
    * Requests made together (Promise.all) are in flight together: reading a thousand outputs costs
    * one round trip of virtual time, not a thousand.
    */
@@ -60,10 +62,10 @@ export class SimulatedSpawner extends Spawner {
     return new Promise<ApiResponse>((resolve, reject) => {
       const call = { reject };
       this.inFlight.add(call);
-      this.sim.schedule(this.sim.network.delay(), () => {
+      this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
         this.sim.trace.add(this.sim.now, 'api', 'test', machineId, this.sim.now, request.type);
         const response = machine.manager.handleApi(request);
-        this.sim.schedule(this.sim.network.delay(), () => {
+        this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
           this.inFlight.delete(call);
           resolve(response);
         });
