@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import type { DistZeroOptions } from './fixtures/index.ts';
-import { MODES } from './src/settings.ts';
+import { MODES, settings } from './src/settings.ts';
 
 /**
  * One project per mode. Each selects the tests tagged for its mode and tells the fixtures which
@@ -12,7 +12,9 @@ export default defineConfig<DistZeroOptions>({
   globalSetup: './fixtures/global-setup.ts',
   globalTeardown: './fixtures/global-setup.ts',
   fullyParallel: true,
-  workers: 2,
+  // The determinism check runs every test twice, one run after the other: one worker.
+  workers: settings.CHECK_DETERMINISM ? 1 : 2,
+  repeatEach: settings.CHECK_DETERMINISM ? 2 : 1,
   reporter: [
     ['list'],
     ['html', { open: 'never', outputFolder: 'playwright-report' }],

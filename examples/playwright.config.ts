@@ -7,6 +7,7 @@ import type { DistZeroOptions } from '../fixtures/index.ts';
  */
 export default defineConfig<DistZeroOptions>({
   testDir: '.',
+  testMatch: 'failing-sum.spec.ts',
   outputDir: '../.tmp/example-results',
   reporter: [['html', { open: 'never', outputFolder: '../.tmp/example-report' }]],
   projects: [{ name: 'simulated', grep: /@simulated\b/, use: { mode: 'simulated' } }],

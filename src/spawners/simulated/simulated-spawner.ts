@@ -18,6 +18,8 @@ export interface SimulatedSpawnerOptions {
   serialize?: boolean;
   /** Test-only: machines deliver duplicates again, to show the checks catch a broken link layer. */
   brokenDedup?: boolean;
+  /** Keep the whole trace (the determinism check compares two runs event by event). */
+  recordAll?: boolean;
 }
 
 export class SimulatedSpawner extends Spawner {
@@ -33,7 +35,7 @@ export class SimulatedSpawner extends Spawner {
     const logger = options.logger.child({ mode: 'simulated', system_id: systemId });
     super(logger);
     this.systemId = systemId;
-    this.sim = new Simulation({ seed: options.seed, logger, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false });
+    this.sim = new Simulation({ seed: options.seed, logger, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, recordAll: options.recordAll ?? false });
   }
 
   get seed(): number {

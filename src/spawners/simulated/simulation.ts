@@ -23,6 +23,8 @@ export interface SimulationOptions {
   serialize?: boolean;
   /** Test-only: turn off duplicate suppression in every machine's links. */
   brokenDedup?: boolean;
+  /** Keep every trace event (for the determinism check), not only the first 2,000. */
+  recordAll?: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export class Simulation {
   now = 0;
   readonly rng: Rng;
   readonly network: NetworkModel;
-  readonly trace = new Trace();
+  readonly trace: Trace;
   readonly logger: Logger;
   private readonly queue = new EventQueue();
   private readonly machines = new Map<string, SimulatedMachine>();
@@ -105,6 +107,7 @@ export class Simulation {
 
   constructor(readonly options: SimulationOptions) {
     this.rng = new Rng(options.seed);
+    this.trace = new Trace(50, options.recordAll ? Number.POSITIVE_INFINITY : 2000);
     this.network = new NetworkModel(this.rng);
     this.logger = options.logger;
   }

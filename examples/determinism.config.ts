@@ -1,0 +1,13 @@
+import { defineConfig } from '@playwright/test';
+import type { DistZeroOptions } from '../fixtures/index.ts';
+
+/** The determinism check on a node with a planted leak: `npx playwright test -c examples/determinism.config.ts`. */
+export default defineConfig<DistZeroOptions>({
+  testDir: '.',
+  testMatch: 'leaky-node.spec.ts',
+  outputDir: '../.tmp/example-determinism',
+  workers: 1,
+  repeatEach: 2,
+  reporter: [['line']],
+  projects: [{ name: 'simulated', use: { mode: 'simulated', checkDeterminism: true } }],
+});
