@@ -11,8 +11,8 @@ export type RecordedAction = z.infer<typeof recordedActionSchema>;
 const identity = { id: z.string().min(1), name: z.string().min(1) };
 
 export const nodeConfigSchema = z.discriminatedUnion('kind', [
-  /** Root or internal node of an input tree: totals what its kids send and forwards it up. */
-  z.object({ kind: z.literal('input'), ...identity, parent: nodeRefSchema.nullable() }),
+  /** Root or internal node of an input tree: totals what its kids send and forwards it up (batched by `flushMs` > 0). */
+  z.object({ kind: z.literal('input'), ...identity, parent: nodeRefSchema.nullable(), flushMs: z.number().nonnegative().default(0) }),
   /**
    * Root or internal node of an output tree: holds the total and fans it out to its kids. With
    * `flushMs` > 0 it batches: increments that arrive within `flushMs` reach each kid as one.

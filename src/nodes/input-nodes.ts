@@ -8,8 +8,10 @@ import { RecordedUser } from './recorded-user.ts';
  * its parent, or at the root to its receivers (sum nodes). A receiver that joins late first gets the
  * whole total so far, so it never misses what came before it.
  */
-export class InputNode extends Node<NodeConfigOf<'input'>, { total: number; upstream: NodeHandle[] }> {
-  protected state = { total: 0, upstream: [] as NodeHandle[] };
+export class InputNode extends Node<NodeConfigOf<'input'>, { total: number; pending: number; upstream: NodeHandle[] }> {
+  /** `pending`: counted in `total` but not yet passed up (batching). */
+  protected state = { total: 0, pending: 0, upstream: [] as NodeHandle[] };
+  private flushScheduled = false;
 
   override initialize(): void {
     const parent = this.config.parent;
@@ -25,16 +27,39 @@ export class InputNode extends Node<NodeConfigOf<'input'>, { total: number; upst
         this.connect(message.from);
         if (message.role === 'receiver') {
           this.state.upstream.push(message.from.handle);
-          if (this.state.total !== 0) this.send(message.from.handle, increment(this.state.total));
+          // What the others have been sent; the pending part reaches it with the next flush.
+          const sent = this.state.total - this.state.pending;
+          if (sent !== 0) this.send(message.from.handle, increment(sent));
         }
         return;
       case 'increment':
         this.state.total += message.amount;
-        for (const to of this.state.upstream) this.send(to, message);
+        if (this.config.flushMs === 0) {
+          for (const to of this.state.upstream) this.send(to, message);
+          return;
+        }
+        this.state.pending += message.amount;
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          this.controller.setTimer(this.config.flushMs, () => this.flush());
+        }
         return;
       case 'set_total':
         return this.unexpected(message);
     }
+  }
+
+  protected override resume(): void {
+    if (this.state.pending !== 0) this.flush();
+  }
+
+  /** Pass what has accumulated up as one increment. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.state.pending === 0) return;
+    const batch = increment(this.state.pending);
+    this.state.pending = 0;
+    for (const to of this.state.upstream) this.send(to, batch);
   }
 
   override createKidConfig(kid: { id: string; name: string }): NodeConfig {

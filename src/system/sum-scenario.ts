@@ -33,7 +33,7 @@ export async function buildSumSystem(
   const machines = await system.createMachines(['hub', ...users.map((u) => u.name)]);
   const hub = machines[0]!;
   await options.beforeNodes?.(machines);
-  const input = await system.spawnInput(hub, 'input');
+  const input = await system.spawnInput(hub, 'input', { flushMs: options.flushMs ?? 0 });
   const output = await system.spawnOutput(hub, 'output', { flushMs: options.flushMs ?? 0 });
   const sum = await system.spawnSum(hub, 'sum', { senders: [input], receivers: [output] });
   const outputCount = options.outputLeaves === undefined || options.outputLeaves === 'every-user' ? users.length : options.outputLeaves;

@@ -162,8 +162,9 @@ export class SystemController {
 
   // --- The sum system's building blocks --------------------------------------------------------
 
-  spawnInput(machine: MachineRef, name: string): Promise<NodeHandle> {
-    return this.spawnNode(machine, { kind: 'input', id: this.spawner.newId(name), name, parent: null });
+  /** An input tree's root; `flushMs` > 0 batches what it passes up (see InputNode). */
+  spawnInput(machine: MachineRef, name: string, options: { flushMs?: number } = {}): Promise<NodeHandle> {
+    return this.spawnNode(machine, { kind: 'input', id: this.spawner.newId(name), name, parent: null, flushMs: options.flushMs ?? 0 });
   }
 
   /** An output tree's root; `flushMs` > 0 batches what it passes on (see OutputNode). */
