@@ -1,17 +1,20 @@
 import { hello, increment } from '../messages/index.ts';
 import type { NodeConfig, NodeConfigOf, NodeHandle, NodeMessage, OutputState } from '../messages/index.ts';
+import { BatchingNode, type BatchingState } from './batching-node.ts';
 import { Node } from './node.ts';
 import { RecordedUser } from './recorded-user.ts';
 
 /**
- * Root or internal node of an input tree. Totals what its kids send and passes each increment up to
- * its parent, or at the root to its receivers (sum nodes). A receiver that joins late first gets the
- * whole total so far, so it never misses what came before it.
+ * Root or internal node of an input tree. Totals what its kids send and passes it up to its parent,
+ * or at the root to its receivers (sum nodes). A receiver that joins late first gets the whole
+ * total so far, so it never misses what came before it.
  */
-export class InputNode extends Node<NodeConfigOf<'input'>, { total: number; pending: number; upstream: NodeHandle[] }> {
-  /** `pending`: counted in `total` but not yet passed up (batching). */
+export class InputNode extends BatchingNode<NodeConfigOf<'input'>, BatchingState & { upstream: NodeHandle[] }> {
   protected state = { total: 0, pending: 0, upstream: [] as NodeHandle[] };
-  private flushScheduled = false;
+
+  protected targets(): readonly NodeHandle[] {
+    return this.state.upstream;
+  }
 
   override initialize(): void {
     const parent = this.config.parent;
@@ -27,47 +30,18 @@ export class InputNode extends Node<NodeConfigOf<'input'>, { total: number; pend
         this.connect(message.from);
         if (message.role === 'receiver') {
           this.state.upstream.push(message.from.handle);
-          // What the others have been sent; the pending part reaches it with the next flush.
-          const sent = this.state.total - this.state.pending;
-          if (sent !== 0) this.send(message.from.handle, increment(sent));
+          if (this.told() !== 0) this.send(message.from.handle, increment(this.told()));
         }
         return;
       case 'increment':
-        this.state.total += message.amount;
-        if (this.config.flushMs === 0) {
-          for (const to of this.state.upstream) this.send(to, message);
-          return;
-        }
-        this.state.pending += message.amount;
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          this.controller.setTimer(this.config.flushMs, () => this.flush());
-        }
-        return;
+        return this.add(message);
       case 'set_total':
         return this.unexpected(message);
     }
   }
 
-  protected override resume(): void {
-    if (this.state.pending !== 0) this.flush();
-  }
-
-  /** Pass what has accumulated up as one increment. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.state.pending === 0) return;
-    const batch = increment(this.state.pending);
-    this.state.pending = 0;
-    for (const to of this.state.upstream) this.send(to, batch);
-  }
-
   override createKidConfig(kid: { id: string; name: string }): NodeConfig {
     return { kind: 'input_leaf', id: kid.id, name: kid.name, parent: this.ref(), recording: [] };
-  }
-
-  outputState(): OutputState {
-    return { total: this.state.total };
   }
 }
 
