@@ -4,7 +4,7 @@ import { RecordedUser } from '../src/nodes/recorded-user.ts';
 import { UnsupportedFaultError } from '../src/spawners/faults.ts';
 
 /** The same users, acting `ms` later: time for a test to set up its faults first. */
-const delayed = (users: RecordedUser[], ms: number) => users.map((u) => new RecordedUser(u.name, u.actions.map((a) => [a.atMs + ms, a.action] as const)));
+const delayed = (users: RecordedUser[], ms: number) => users.map((u) => u.shifted(ms));
 
 test.describe('faults', () => {
   inModes(['simulated', 'virtual'], () => {

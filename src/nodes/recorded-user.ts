@@ -32,6 +32,14 @@ export class RecordedUser {
     return actions;
   }
 
+  /** The same user, acting `ms` later (time for a test to set up its faults first). */
+  shifted(ms: number): RecordedUser {
+    return new RecordedUser(
+      this.name,
+      this.actions.map((a) => [a.atMs + ms, a.action] as const),
+    );
+  }
+
   /** Sum of every increment: what each output leaf should end at, from this user alone. */
   get total(): number {
     return this.actions.reduce((sum, { action }) => sum + action.amount, 0);

@@ -5,7 +5,6 @@
  */
 import type { ClockSkew, LinkConditions } from '../spawners/faults.ts';
 import { Rng } from '../spawners/simulated/rng.ts';
-import { RecordedUser } from '../nodes/recorded-user.ts';
 import { buildSumSystem, manyUsers, type SumSystem } from './sum-scenario.ts';
 import type { SystemController } from './system-controller.ts';
 
@@ -48,22 +47,22 @@ export function swarmFor(seed: number): Swarm {
 /** Build the sum system and put it through the swarm's faults; the caller waits for the totals. */
 export async function runSwarm(system: SystemController, swarm: Swarm): Promise<SumSystem> {
   if (Object.keys(swarm.network).length > 0) await system.configureNetwork(swarm.network);
-  const users0 = manyUsers(swarm.users, swarm.increments, 40).map((u) => new RecordedUser(u.name, u.actions.map((a) => [a.atMs + 300, a.action] as const)));
+  const users = manyUsers(swarm.users, swarm.increments, 40).map((u) => u.shifted(300));
   const skews = swarm.skews;
-  const sum = await buildSumSystem(system, users0, {
+  const sum = await buildSumSystem(system, users, {
     // Clocks are skewed before anything starts: every machine lives its whole life on its own clock.
     beforeNodes: skews ? (machines) => Promise.all(machines.map((m, i) => system.skewClock(m, skews[i]!))).then(() => undefined) : undefined,
   });
-  const [hub, ...users] = sum.machines;
+  const [hub, ...userMachines] = sum.machines;
   if (swarm.partition) {
-    const cut = Math.min(swarm.partition.cut, users.length - 1);
+    const cut = Math.min(swarm.partition.cut, userMachines.length - 1);
     await system.pass(swarm.partition.atMs);
-    await system.partition([hub!, ...users.slice(0, cut)], users.slice(cut));
+    await system.partition([hub!, ...userMachines.slice(0, cut)], userMachines.slice(cut));
     await system.pass(swarm.partition.forMs);
     await system.heal();
   }
   if (swarm.crash) {
-    const victim = users[swarm.crash.user % users.length]!;
+    const victim = userMachines[swarm.crash.user % userMachines.length]!;
     await system.pass(swarm.crash.atMs);
     await system.crash(victim);
     await system.pass(swarm.crash.forMs);

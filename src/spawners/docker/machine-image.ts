@@ -22,6 +22,13 @@ export function machineImage(docker: Dockerode, baseImage: string, buildDir: str
   return image;
 }
 
+const imageExists = (docker: Dockerode, name: string): Promise<boolean> =>
+  docker
+    .getImage(name)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+
 async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir: string): Promise<string> {
   // A build context of this process's own: a parallel worker rewriting it mid-build would corrupt the image.
   const context = path.join(buildDir, `machine-image-${process.pid}`);
@@ -36,18 +43,8 @@ async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir:
   ].join('\n');
   fs.writeFileSync(path.join(context, 'Dockerfile'), dockerfile);
   const tag = `distzero-machine:${createHash('sha256').update(bundle.sha256).update(dockerfile).digest('hex').slice(0, 16)}`;
-  const exists = await docker
-    .getImage(tag)
-    .inspect()
-    .then(() => true)
-    .catch(() => false);
-  if (!exists) {
-    const hasBase = await docker
-      .getImage(baseImage)
-      .inspect()
-      .then(() => true)
-      .catch(() => false);
-    if (!hasBase) {
+  if (!(await imageExists(docker, tag))) {
+    if (!(await imageExists(docker, baseImage))) {
       try {
         await docker.pull(baseImage).then((stream: NodeJS.ReadableStream) => new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined)))));
       } catch (error) {
