@@ -59,24 +59,26 @@ export interface LinkStats {
 
 /** Links by (from, to) without building a key string per packet: the simulator's hottest lookup. */
 class PairMap<V> {
-  private readonly byFrom = new Map<string, Map<string, V>>();
+  /** Made on first use: an idle machine (most of a large simulation) should cost bytes, not maps. */
+  private byFrom: Map<string, Map<string, V>> | undefined;
 
   get(from: string, to: string): V | undefined {
-    return this.byFrom.get(from)?.get(to);
+    return this.byFrom?.get(from)?.get(to);
   }
 
   set(from: string, to: string, value: V): void {
+    this.byFrom ??= new Map();
     let inner = this.byFrom.get(from);
     if (!inner) this.byFrom.set(from, (inner = new Map()));
     inner.set(to, value);
   }
 
   *values(): IterableIterator<V> {
-    for (const inner of this.byFrom.values()) yield* inner.values();
+    for (const inner of this.byFrom?.values() ?? []) yield* inner.values();
   }
 
   *entries(): IterableIterator<[string, string, V]> {
-    for (const [from, inner] of this.byFrom) for (const [to, value] of inner) yield [from, to, value];
+    for (const [from, inner] of this.byFrom ?? []) for (const [to, value] of inner) yield [from, to, value];
   }
 }
 

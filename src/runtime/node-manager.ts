@@ -23,7 +23,8 @@ export const SYSTEM_SENDER = 'system';
 
 export class NodeManager implements MachineController {
   private readonly nodes = new Map<string, Node>();
-  private readonly transports = new Map<string, Transport>();
+  /** Made on first use: an idle machine should cost bytes, not maps. */
+  private transports: Map<string, Transport> | undefined;
   readonly links: ReliableLinks;
 
   constructor(
@@ -46,13 +47,13 @@ export class NodeManager implements MachineController {
   }
 
   send(fromNodeId: string, to: NodeHandle, message: NodeMessage): void {
-    const transport = this.transports.get(to.id);
+    const transport = this.transports?.get(to.id);
     if (!transport) throw new NoTransportError(fromNodeId, to.id);
     this.links.send(fromNodeId, to.id, transport.address, message);
   }
 
   setTransport(to: NodeHandle, transport: Transport): void {
-    this.transports.set(to.id, transport);
+    (this.transports ??= new Map()).set(to.id, transport);
   }
 
   transportFor(_nodeId: string): Transport {
@@ -86,14 +87,14 @@ export class NodeManager implements MachineController {
     return {
       incarnation: this.host.incarnation,
       nodes: [...this.nodes.values()].map((node) => ({ config: node.config, state: node.snapshot() })),
-      transports: [...this.transports],
+      transports: [...(this.transports ?? [])],
       links: this.links.snapshot(),
     };
   }
 
   /** Take back a journaled machine (before anything else happens on it). */
   restore(snapshot: MachineSnapshot): void {
-    for (const [id, transport] of snapshot.transports) this.transports.set(id, transport);
+    for (const [id, transport] of snapshot.transports) (this.transports ??= new Map()).set(id, transport);
     this.links.restore(snapshot.links);
     for (const { config, state } of snapshot.nodes) {
       const node = createNode(config, this);

@@ -27,6 +27,9 @@ export interface SimulationOptions {
   recordAll?: boolean;
 }
 
+/** Every machine's clock until it is skewed: shared, so an unskewed machine carries none of its own. */
+const TRUE_CLOCK = Object.freeze({ baseTrue: 0, baseMachine: 0, rate: 1 });
+
 /**
  * One simulated machine: the MachineHost its NodeManager runs on. A crash stops it abruptly: packets
  * sent to it are lost and its timers wait; a restart resumes it with its state intact, as a machine
@@ -40,7 +43,7 @@ export class SimulatedMachine implements MachineHost {
   private ownLogger: Logger | undefined;
   up = true;
   /** Timers that came due while the machine was down, in the order they came due. */
-  private deferred: (() => void)[] = [];
+  private deferred: (() => void)[] | undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -65,13 +68,13 @@ export class SimulatedMachine implements MachineHost {
   restart(): void {
     if (this.up) return;
     this.up = true;
-    const due = this.deferred;
-    this.deferred = [];
+    const due = this.deferred ?? [];
+    this.deferred = undefined;
     for (const fn of due) fn();
   }
 
   /** This machine's clock: true (virtual) time shifted and scaled, from the moment it was skewed. */
-  private clock = { baseTrue: 0, baseMachine: 0, rate: 1 };
+  private clock: { readonly baseTrue: number; readonly baseMachine: number; readonly rate: number } = TRUE_CLOCK;
 
   now(): number {
     return this.clock.baseMachine + (this.sim.now - this.clock.baseTrue) * this.clock.rate;
@@ -82,7 +85,7 @@ export class SimulatedMachine implements MachineHost {
   }
 
   schedule(delayMs: number, fn: () => void): Cancel {
-    return this.sim.schedule(delayMs / this.clock.rate, () => (this.up ? fn() : this.deferred.push(fn)));
+    return this.sim.schedule(delayMs / this.clock.rate, () => (this.up ? fn() : (this.deferred ??= []).push(fn)));
   }
 
   transmit(to: Address, packet: Packet): void {
