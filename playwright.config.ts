@@ -12,8 +12,8 @@ export default defineConfig<DistZeroOptions>({
   globalSetup: './fixtures/global-setup.ts',
   globalTeardown: './fixtures/global-setup.ts',
   fullyParallel: true,
-  // The determinism check runs every test twice, one run after the other: one worker.
-  workers: settings.CHECK_DETERMINISM ? 1 : 2,
+  // Every core (sweeps scale with it); the determinism check runs every test twice, one run after the other: one worker.
+  workers: settings.CHECK_DETERMINISM ? 1 : '100%',
   repeatEach: settings.CHECK_DETERMINISM ? 2 : 1,
   reporter: [
     ['list'],
