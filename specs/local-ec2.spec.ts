@@ -13,7 +13,7 @@ const client = (endpoint: string) => new EC2Client({ endpoint, region: 'us-east-
 /** User data that proves it ran: a TCP server answering its own instance's name. */
 const userData = (port: number) =>
   Buffer.from(
-    `#!/bin/sh\nnode -e "require('net').createServer((s) => s.end('booted ' + process.env.HOSTNAME)).listen(${port})" &\n`,
+    `#!/bin/sh\nnode -e "require('net').createServer((s) => s.end('booted ' + require('os').hostname())).listen(${port})" &\n`,
   ).toString('base64');
 
 function readGreeting(host: string, port: number): Promise<string> {

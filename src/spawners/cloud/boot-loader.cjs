@@ -2,6 +2,8 @@
 // API port for ONE install frame sealed with the system secret ([u32 length][HMAC-SHA256][JSON]),
 // writes the bundled runner it carries, answers, and hands the port over to the runner. No SSH, no
 // download: the runner comes from the test process itself. Plain Node, no dependencies.
+// Usage: node loader.cjs <config.json>, the config (secret, apiPort, maxMessageBytes, home) written
+// by the user data with mode 600: the secret is in neither the command line nor the environment.
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -9,10 +11,11 @@ const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
-const secret = Buffer.from(process.env.DZ_SYSTEM_SECRET || '', 'hex');
-const port = Number(process.env.MACHINE_API_PORT || 9701);
-const maxFrame = Number(process.env.MAX_MESSAGE_BYTES || 4194304) + 32;
-const home = process.env.DZ_HOME || '/opt/distzero';
+const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const secret = Buffer.from(config.secret, 'hex');
+const port = Number(config.apiPort);
+const maxFrame = Number(config.maxMessageBytes) + 32;
+const home = config.home || '/opt/distzero';
 const log = (msg) => console.log(`${new Date().toISOString()} distzero-loader: ${msg}`);
 
 function seal(value) {
@@ -73,7 +76,8 @@ const server = net.createServer((socket) => {
     // Stop listening (frees the API port for the runner), start the runner, answer, and leave.
     server.close();
     const out = fs.openSync(path.join(home, 'machine.out'), 'a');
-    const child = spawn(process.execPath, [file], { env: { ...process.env, ...msg.env }, detached: true, stdio: ['ignore', out, out] });
+    // The runner's whole environment is what the install message says (its identity, secret, ports).
+    const child = spawn(process.execPath, [file], { env: msg.env, detached: true, stdio: ['ignore', out, out] });
     child.unref();
     log(`runner started as pid ${child.pid}`);
     socket.end(seal({ ok: true, result: { installed: true, pid: child.pid } }), () => process.exit(0));

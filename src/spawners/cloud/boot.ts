@@ -32,8 +32,8 @@ export function renderUserData(options: { secret: string; apiPort: number; maxMe
     "cat > /opt/distzero/loader.cjs <<'DISTZERO_LOADER_EOF'",
     loader.trimEnd(),
     'DISTZERO_LOADER_EOF',
-    `DZ_SYSTEM_SECRET=${options.secret} MACHINE_API_PORT=${options.apiPort} MAX_MESSAGE_BYTES=${options.maxMessageBytes} \\`,
-    '  "$NODE" /opt/distzero/loader.cjs >>/var/log/distzero/loader.log 2>&1 &',
+    `(umask 077 && printf '%s' '${JSON.stringify({ secret: options.secret, apiPort: options.apiPort, maxMessageBytes: options.maxMessageBytes, home: '/opt/distzero' })}' > /opt/distzero/loader.json)`,
+    '"$NODE" /opt/distzero/loader.cjs /opt/distzero/loader.json >>/var/log/distzero/loader.log 2>&1 &',
     '',
   ].join('\n');
 }
