@@ -16,9 +16,11 @@ export interface LinkTiming {
   resendBatch: number;
   /** At most this many packets in flight per link; later ones wait their turn (a burst must not flood the receiver's socket). */
   window: number;
+  /** Acknowledge after this long, once for everything that arrived meanwhile (delayed ack), well under the RTO. */
+  ackDelayMs: number;
 }
 
-export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000, resendBatch: 64, window: 64 };
+export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000, resendBatch: 64, window: 64, ackDelayMs: 2 };
 
 /** Deliver to a local node; false when no such node exists (yet), so the packet stays unacknowledged. */
 export type Deliver = (from: string, to: string, message: NodeMessage) => boolean;
@@ -43,6 +45,8 @@ interface Incoming {
   delivered: number;
   /** Arrived ahead of a gap, by sequence number. */
   early: Map<number, DataPacket>;
+  /** Where the pending acknowledgement goes; undefined when none is pending. */
+  ackTo: Address | undefined;
 }
 
 export interface LinksSnapshot {
@@ -127,7 +131,7 @@ export class ReliableLinks {
     let link = this.incoming.get(packet.from, packet.to);
     if (!link || link.inc !== packet.inc) {
       // First contact, or the sender restarted: its numbering starts again from 1.
-      link = { inc: packet.inc, delivered: 0, early: new Map() };
+      link = { inc: packet.inc, delivered: 0, early: new Map(), ackTo: undefined };
       this.incoming.set(packet.from, packet.to, link);
     }
     if (packet.seq <= link.delivered) {
@@ -149,8 +153,21 @@ export class ReliableLinks {
     } else {
       this.stats.duplicatesDropped++;
     }
-    const ack: AckPacket = { type: 'ack', from: packet.from, to: packet.to, inc: packet.inc, seq: link.delivered };
-    this.host.transmit(packet.ackTo, ack);
+    this.acknowledge(packet, link);
+  }
+
+  /** One cumulative ack per link per ackDelayMs, however many packets arrived in between. */
+  private acknowledge(packet: DataPacket, link: Incoming): void {
+    if (link.ackTo) return;
+    link.ackTo = packet.ackTo;
+    const { from, to, inc } = packet;
+    this.host.schedule(this.timing.ackDelayMs, () => {
+      const current = this.incoming.get(from, to);
+      if (current !== link || !link.ackTo) return;
+      const ack: AckPacket = { type: 'ack', from, to, inc, seq: link.delivered };
+      this.host.transmit(link.ackTo, ack);
+      link.ackTo = undefined;
+    });
   }
 
   onAck(packet: AckPacket): void {
@@ -183,7 +200,7 @@ export class ReliableLinks {
       if (link.unacked.length > 0) this.armTimer(link, link.rto);
     }
     for (const i of snapshot.incoming) {
-      this.incoming.set(i.from, i.to, { inc: i.inc, delivered: i.delivered, early: new Map(i.early.map((p) => [p.seq, p])) });
+      this.incoming.set(i.from, i.to, { inc: i.inc, delivered: i.delivered, early: new Map(i.early.map((p) => [p.seq, p])), ackTo: undefined });
     }
   }
 

@@ -149,18 +149,20 @@ export class Simulation {
       return;
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
-    for (const delay of delays) {
-      this.queue.push(sentAt + delay, () => {
-        if (!target || !target.up) {
-          this.network.faults.to_down_machine++;
-          return;
-        }
-        const arrived = wire === undefined ? packet : packetSchema.parse(JSON.parse(wire));
-        this.trace.add(this.now, 'deliver', from.id, target.id, sentAt, arrived);
-        target.manager.receivePacket(arrived);
-      });
-    }
+    for (const delay of delays) this.queue.push(sentAt + delay, this.deliver, { from, target, packet, wire, sentAt });
   }
+
+  /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
+  private readonly deliver = (d: { from: SimulatedMachine; target: SimulatedMachine | undefined; packet: Packet; wire: string | undefined; sentAt: number }) => {
+    const target = d.target;
+    if (!target || !target.up) {
+      this.network.faults.to_down_machine++;
+      return;
+    }
+    const arrived = d.wire === undefined ? d.packet : packetSchema.parse(JSON.parse(d.wire));
+    this.trace.add(this.now, 'deliver', d.from.id, target.id, d.sentAt, arrived);
+    target.manager.receivePacket(arrived);
+  };
 
   /** Record a node failure; the run loop stops and throws it. */
   fail(message: string, cause: unknown): void {
@@ -192,7 +194,7 @@ export class Simulation {
       const event = this.queue.pop()!;
       this.now = event.at;
       this.eventsRun++;
-      event.fn!();
+      event.fn!(event.arg as never);
       if (stop?.()) {
         this.throwIfFailed();
         return;
@@ -210,7 +212,7 @@ export class Simulation {
       if (!event) break;
       this.now = event.at;
       this.eventsRun++;
-      event.fn!();
+      event.fn!(event.arg as never);
     }
     this.throwIfFailed();
   }

@@ -64,7 +64,15 @@ export class Trace {
     this.count++;
     // The ring reuses its slots: no allocation per event once it is full.
     if (this.ring.length < this.recentSize) this.ring.push({ t, kind, fromMachine, toMachine, sentAt, what });
-    else Object.assign(this.ring[this.ringAt++ % this.recentSize]!, { t, kind, fromMachine, toMachine, sentAt, what });
+    else {
+      const slot = this.ring[this.ringAt++ % this.recentSize]!;
+      slot.t = t;
+      slot.kind = kind;
+      slot.fromMachine = fromMachine;
+      slot.toMachine = toMachine;
+      slot.sentAt = sentAt;
+      slot.what = what;
+    }
     if (this.events.length < this.keep) this.events.push({ t, kind, fromMachine, toMachine, sentAt, what });
   }
 
