@@ -27,6 +27,8 @@ for (const faults of ['none', 'lossy']) {
     );
   }
 }
+const core = child('bench/sim-case.ts', ['core', quick ? '100' : '1000']);
+console.log(`simulated  core, users=${core.users}, no batching  exact=${core.exact}  delivered=${core.delivered}  wall=${core.wallMs} ms  delivered/s=${core.deliveredPerSec}  ns/delivered=${core.nsPerDelivered}`);
 const idle = child('bench/sim-case.ts', ['idle', quick ? '1000' : '10000']);
 console.log(`simulated  idle nodes=${idle.nodes}  bytes per idle node (machine + node)=${idle.bytesPerIdleNode}`);
 
@@ -41,6 +43,7 @@ const results = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
   quick,
   simulated,
+  core,
   idle,
   virtual,
 };

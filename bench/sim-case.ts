@@ -2,6 +2,7 @@
  * One simulated measurement, in a process of its own so its memory is its own:
  *   node --expose-gc --import tsx bench/sim-case.ts sum <users> <faults: none|lossy>
  *   node --expose-gc --import tsx bench/sim-case.ts idle <nodes>
+ *   node --expose-gc --import tsx bench/sim-case.ts core <users>   (no batching; only the delivery phase is timed)
  * Prints one JSON line.
  */
 import { pino } from 'pino';
@@ -16,7 +17,33 @@ const logger = pino({ level: 'silent' });
 let peakRss = process.memoryUsage().rss;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 
-if (kind === 'idle') {
+if (kind === 'core') {
+  // The simulator core: every increment to every output leaf on its own (no batching), timed from
+  // the moment the system is built until nothing is left to happen — no API calls in between.
+  const spawner = new SimulatedSpawner({ seed: 1, logger });
+  const system = new SystemController(spawner, logger);
+  const sum = await buildSumSystem(system, manyUsers(size, 10, 25));
+  const delivered = () => [...spawner.sim.allMachines()].reduce((n, m) => n + m.manager.links.stats.delivered, 0);
+  const before = delivered();
+  const events0 = spawner.sim.eventsRun;
+  const wall0 = performance.now();
+  spawner.sim.runWhile(() => true);
+  const wallMs = performance.now() - wall0;
+  const count = delivered() - before;
+  const totals = await system.totals(sum.outputLeaves);
+  console.log(
+    JSON.stringify({
+      kind,
+      users: size,
+      exact: totals.every((t) => t === sum.expectedTotal),
+      delivered: count,
+      events: spawner.sim.eventsRun - events0,
+      wallMs: Math.round(wallMs),
+      deliveredPerSec: Math.round(count / (wallMs / 1000)),
+      nsPerDelivered: Math.round((wallMs * 1e6) / count),
+    }),
+  );
+} else if (kind === 'idle') {
   // Bytes per idle simulated node: N machines, one node each, nothing happening.
   gc();
   const before = process.memoryUsage().heapUsed;
@@ -37,7 +64,8 @@ if (kind === 'idle') {
   const virtualAtBuilt = spawner.sim.now;
   sampleRss();
   const timer = setInterval(sampleRss, 50);
-  await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 3_600_000);
+  // Reading every output costs an API call each: check every 250 virtual ms, not every 50.
+  await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 3_600_000, 250);
   clearInterval(timer);
   sampleRss();
   const wallMs = performance.now() - wall0;

@@ -83,12 +83,13 @@ export class SystemController {
   }
 
   /** Wait until every node in `nodes` reports exactly `total`. */
-  async waitForTotals(nodes: readonly NodeHandle[], total: number, timeoutMs: number): Promise<void> {
+  async waitForTotals(nodes: readonly NodeHandle[], total: number, timeoutMs: number, pollMs?: number): Promise<void> {
     let last: number[] = [];
     try {
       await this.waitFor(async () => (last = await this.totals(nodes)).every((t) => t === total), {
         timeoutMs,
         what: `all ${nodes.length} outputs total ${total}`,
+        ...(pollMs ? { pollMs } : {}),
       });
     } catch (error) {
       if (error instanceof Error) error.message += `\n  last totals seen: ${JSON.stringify(last)}`;
