@@ -45,8 +45,9 @@ interface Incoming {
   delivered: number;
   /** Arrived ahead of a gap, by sequence number. */
   early: Map<number, DataPacket>;
-  /** Where the pending acknowledgement goes; undefined when none is pending. */
+  /** Where the pending acknowledgement goes, and its timer; both undefined when none is pending. */
   ackTo: Address | undefined;
+  cancelAck: Cancel | undefined;
 }
 
 export interface LinksSnapshot {
@@ -131,7 +132,7 @@ export class ReliableLinks {
     let link = this.incoming.get(packet.from, packet.to);
     if (!link || link.inc !== packet.inc) {
       // First contact, or the sender restarted: its numbering starts again from 1.
-      link = { inc: packet.inc, delivered: 0, early: new Map(), ackTo: undefined };
+      link = { inc: packet.inc, delivered: 0, early: new Map(), ackTo: undefined, cancelAck: undefined };
       this.incoming.set(packet.from, packet.to, link);
     }
     if (packet.seq <= link.delivered) {
@@ -161,12 +162,13 @@ export class ReliableLinks {
     if (link.ackTo) return;
     link.ackTo = packet.ackTo;
     const { from, to, inc } = packet;
-    this.host.schedule(this.timing.ackDelayMs, () => {
+    link.cancelAck = this.host.schedule(this.timing.ackDelayMs, () => {
       const current = this.incoming.get(from, to);
       if (current !== link || !link.ackTo) return;
       const ack: AckPacket = { type: 'ack', from, to, inc, seq: link.delivered };
       this.host.transmit(link.ackTo, ack);
       link.ackTo = undefined;
+      link.cancelAck = undefined;
     });
   }
 
@@ -200,20 +202,14 @@ export class ReliableLinks {
       if (link.unacked.length > 0) this.armTimer(link, link.rto);
     }
     for (const i of snapshot.incoming) {
-      this.incoming.set(i.from, i.to, { inc: i.inc, delivered: i.delivered, early: new Map(i.early.map((p) => [p.seq, p])), ackTo: undefined });
+      this.incoming.set(i.from, i.to, { inc: i.inc, delivered: i.delivered, early: new Map(i.early.map((p) => [p.seq, p])), ackTo: undefined, cancelAck: undefined });
     }
   }
 
-  /** Messages sent and not yet acknowledged, over all links. */
-  unackedCount(): number {
-    let n = 0;
-    for (const link of this.outgoing.values()) n += link.unacked.length + link.waiting.length;
-    return n;
-  }
-
-  /** Stop every retransmission timer (the machine is going away). */
+  /** Stop every retransmission and acknowledgement timer (the machine is going away). */
   close(): void {
     for (const link of this.outgoing.values()) link.cancelTimer?.();
+    for (const link of this.incoming.values()) link.cancelAck?.();
   }
 
   /**
