@@ -1,4 +1,4 @@
-import { hello, increment } from '../messages/index.ts';
+import { increment } from '../messages/index.ts';
 import type { NodeConfig, NodeConfigOf, NodeHandle, NodeMessage, OutputState } from '../messages/index.ts';
 import { BatchingNode, type BatchingState } from './batching-node.ts';
 import { Node } from './node.ts';
@@ -19,9 +19,8 @@ export class InputNode extends BatchingNode<NodeConfigOf<'input'>, BatchingState
   override initialize(): void {
     const parent = this.config.parent;
     if (!parent) return;
-    this.connect(parent);
     this.state.upstream.push(parent.handle);
-    this.send(parent.handle, hello(this.ref(), 'kid'));
+    this.introduce(parent, 'kid');
   }
 
   receive(message: NodeMessage): void {
@@ -51,8 +50,7 @@ export class InputLeafNode extends Node<NodeConfigOf<'input_leaf'>, { sent: numb
 
   override initialize(): void {
     RecordedUser.validate(this.config.name, this.config.recording);
-    this.connect(this.config.parent);
-    this.send(this.config.parent.handle, hello(this.ref(), 'kid'));
+    this.introduce(this.config.parent, 'kid');
     this.state.startedAt = this.controller.now();
     this.scheduleNext();
   }

@@ -1,5 +1,6 @@
 import type { MachineController } from '../runtime/machine-controller.ts';
 import { UnexpectedMessageError } from '../runtime/errors.ts';
+import { hello } from '../messages/index.ts';
 import type { NodeConfig, NodeHandle, NodeMessage, NodeRef, OutputState } from '../messages/index.ts';
 
 /**
@@ -57,6 +58,12 @@ export abstract class Node<C extends NodeConfig = NodeConfig, S extends object =
 
   protected connect(ref: NodeRef): void {
     this.controller.setTransport(ref.handle, ref.transport);
+  }
+
+  /** Connect to a node and tell it who this node is to it (its kid, its sender, its receiver). */
+  protected introduce(to: NodeRef, role: 'kid' | 'sender' | 'receiver'): void {
+    this.connect(to);
+    this.send(to.handle, hello(this.ref(), role));
   }
 
   protected send(to: NodeHandle, message: NodeMessage): void {

@@ -1,4 +1,4 @@
-import { hello, setTotal } from '../messages/index.ts';
+import { setTotal } from '../messages/index.ts';
 import type { NodeConfig, NodeConfigOf, NodeHandle, NodeMessage, OutputState } from '../messages/index.ts';
 import { BatchingNode, type BatchingState } from './batching-node.ts';
 import { Node } from './node.ts';
@@ -16,9 +16,7 @@ export class OutputNode extends BatchingNode<NodeConfigOf<'output'>, BatchingSta
 
   override initialize(): void {
     const parent = this.config.parent;
-    if (!parent) return;
-    this.connect(parent);
-    this.send(parent.handle, hello(this.ref(), 'kid'));
+    if (parent) this.introduce(parent, 'kid');
   }
 
   receive(message: NodeMessage): void {
@@ -51,8 +49,7 @@ export class OutputLeafNode extends Node<NodeConfigOf<'output_leaf'>, { total: n
   protected state = { total: 0 };
 
   override initialize(): void {
-    this.connect(this.config.parent);
-    this.send(this.config.parent.handle, hello(this.ref(), 'kid'));
+    this.introduce(this.config.parent, 'kid');
   }
 
   receive(message: NodeMessage): void {

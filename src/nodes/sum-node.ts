@@ -1,4 +1,4 @@
-import { hello, setTotal } from '../messages/index.ts';
+import { setTotal } from '../messages/index.ts';
 import type { NodeConfigOf, NodeHandle, NodeMessage, NodeRef, OutputState } from '../messages/index.ts';
 import { Node } from './node.ts';
 
@@ -10,17 +10,13 @@ export class SumNode extends Node<NodeConfigOf<'sum'>, { total: number; receiver
   protected state = { total: 0, receivers: [] as NodeHandle[] };
 
   override initialize(): void {
-    for (const sender of this.config.senders) {
-      this.connect(sender);
-      this.send(sender.handle, hello(this.ref(), 'receiver'));
-    }
+    for (const sender of this.config.senders) this.introduce(sender, 'receiver');
     for (const receiver of this.config.receivers) this.addReceiver(receiver);
   }
 
   private addReceiver(receiver: NodeRef): void {
-    this.connect(receiver);
     this.state.receivers.push(receiver.handle);
-    this.send(receiver.handle, hello(this.ref(), 'sender'));
+    this.introduce(receiver, 'sender');
     this.send(receiver.handle, setTotal(this.state.total));
   }
 

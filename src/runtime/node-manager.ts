@@ -109,9 +109,6 @@ export class NodeManager implements MachineController {
     this.links.close();
   }
 
-  nodeCount(): number {
-    return this.nodes.size;
-  }
 
   private apply(request: ApiRequest): unknown {
     switch (request.type) {

@@ -182,25 +182,9 @@ export class Simulation {
     return this.queue.size === 0;
   }
 
-  /**
-   * Run every event due at or before `deadline`, then leave the clock at `deadline`. Stops early (and
-   * throws) when a node fails, or returns early when `stop` says so after an event.
-   */
-  runUntil(deadline: number, stop?: () => boolean): void {
-    for (;;) {
-      this.throwIfFailed();
-      const at = this.queue.peekTime();
-      if (at === undefined || at > deadline) break;
-      const event = this.queue.pop()!;
-      this.now = event.at;
-      this.eventsRun++;
-      event.fn!(event.arg as never);
-      if (stop?.()) {
-        this.throwIfFailed();
-        return;
-      }
-    }
-    this.throwIfFailed();
+  /** Run every event due at or before `deadline`, then leave the clock at `deadline` (throws when a node fails). */
+  runUntil(deadline: number): void {
+    this.runWhile(() => (this.queue.peekTime() ?? Number.POSITIVE_INFINITY) <= deadline);
     this.now = Math.max(this.now, deadline);
   }
 
