@@ -1,16 +1,11 @@
-import { defineConfig } from '@playwright/test';
-import type { DistZeroOptions } from './fixtures/index.ts';
-import { MODES, settings } from './src/settings.ts';
+import { defineDistZeroConfig } from 'distzero/playwright';
+import { settings } from 'distzero/tools';
 
-/**
- * One project per mode. Each selects the tests tagged for its mode and tells the fixtures which
- * spawner to build, so `--project=simulated` and `--grep @simulated` pick the same tests.
- */
-export default defineConfig<DistZeroOptions>({
+/** The suite: one project per mode (see distzero/playwright), the systems of distzero.config.ts. */
+export default defineDistZeroConfig({
   testDir: './specs',
+  systems: './distzero.config.ts',
   timeout: 120_000,
-  globalSetup: './fixtures/global-setup.ts',
-  globalTeardown: './fixtures/global-setup.ts',
   fullyParallel: true,
   // Every core (sweeps scale with it); the determinism check runs every test twice, one run after the other: one worker.
   workers: settings.CHECK_DETERMINISM ? 1 : '100%',
@@ -26,5 +21,4 @@ export default defineConfig<DistZeroOptions>({
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },
-  projects: MODES.map((mode) => ({ name: mode, grep: new RegExp(`@${mode}\\b`), use: { mode } })),
 });

@@ -1,9 +1,9 @@
-import { defineConfig } from '@playwright/test';
-import type { DistZeroOptions } from '../fixtures/index.ts';
+import { defineDistZeroConfig } from 'distzero/playwright';
 
 /** The determinism check on a node with a planted leak: `npx playwright test -c examples/determinism.config.ts`. */
-export default defineConfig<DistZeroOptions>({
+export default defineDistZeroConfig({
   testDir: '.',
+  systems: '../distzero.config.ts',
   testMatch: 'leaky-node.spec.ts',
   outputDir: '../.tmp/example-determinism',
   workers: 1,

@@ -1,10 +1,10 @@
-import { expect, test } from '../fixtures/index.ts';
-import { InputLeafNode } from '../src/nodes/input-nodes.ts';
-import { buildSumSystem, manyUsers } from '../src/system/sum-scenario.ts';
+import { expect, test } from 'distzero/test';
+import { InputLeafNode } from '../systems/sum/nodes.ts';
+import { buildSumSystem, manyUsers, waitForTotals } from '../systems/sum/scenario.ts';
 
 test('a clean run is the same run twice', async ({ system }) => {
   const sum = await buildSumSystem(system, manyUsers(5));
-  await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 10_000);
+  await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 10_000);
 });
 
 test('a node that consults Math.random is caught', async ({ system }) => {
@@ -16,7 +16,7 @@ test('a node that consults Math.random is caught', async ({ system }) => {
   };
   try {
     const sum = await buildSumSystem(system, manyUsers(5));
-    await system.waitForTotals(sum.outputLeaves, sum.expectedTotal, 10_000);
+    await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 10_000);
     expect(sum.expectedTotal).toBeGreaterThan(0);
   } finally {
     InputLeafNode.prototype.initialize = original;

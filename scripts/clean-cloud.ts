@@ -2,9 +2,9 @@
  * `npm run clean:cloud`: terminate every instance tagged Application=dist_zero that is not already
  * terminated, in AWS_REGION (or at AWS_ENDPOINT_URL). `-- --system sys-1234` limits it to one system.
  */
-import { settings } from '../src/settings.ts';
-import { ec2ClientFrom } from '../src/spawners/cloud/ec2-client.ts';
-import { sweepCloud } from '../src/spawners/cloud/sweep.ts';
+import { settings } from 'distzero/tools';
+import { ec2ClientFrom } from 'distzero/tools';
+import { sweepCloud } from 'distzero/tools';
 
 const at = process.argv.indexOf('--system');
 const systemId = at >= 0 ? process.argv[at + 1] : undefined;

@@ -3,7 +3,7 @@
  * images are kept, they are the build cache).
  * `npm run clean:docker -- --orphans` removes only those whose owning process is gone.
  */
-import { dockerAvailable, sweepDocker } from '../src/spawners/docker/sweep.ts';
+import { dockerAvailable, sweepDocker } from 'distzero/tools';
 
 const orphansOnly = process.argv.includes('--orphans');
 const status = await dockerAvailable();

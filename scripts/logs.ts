@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { prettyFactory } from 'pino-pretty';
-import { settings } from '../src/settings.ts';
+import { settings } from 'distzero/tools';
 
 const follow = process.argv.includes('--follow') || process.argv.includes('-f');
 const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,env', messageFormat: '[{machine_name}] {msg}' });

@@ -7,8 +7,8 @@ export const addressSchema = z.discriminatedUnion('kind', [
 ]);
 export type Address = z.infer<typeof addressSchema>;
 
-/** Names a node anywhere in the system. */
-export const nodeHandleSchema = z.object({ id: z.string().min(1), machineId: z.string().min(1) });
+/** Names a node anywhere in the system, with its kind (what a sender checks its messages against). */
+export const nodeHandleSchema = z.object({ id: z.string().min(1), machineId: z.string().min(1), kind: z.string().min(1) });
 export type NodeHandle = z.infer<typeof nodeHandleSchema>;
 
 /** How a sender reaches the machine that hosts a receiver (the seed's "transport"). */
@@ -22,3 +22,10 @@ export type NodeRef = z.infer<typeof nodeRefSchema>;
 export function addressKey(address: Address): string {
   return address.kind === 'sim' ? `sim:${address.machineId}` : `${address.host}:${address.port}`;
 }
+
+/**
+ * A system's message, request or reply as the framework carries it: a JSON object with a `type`.
+ * Its other fields are the system's own; the node kind's schema checks them.
+ */
+export const bodySchema = z.looseObject({ type: z.string().min(1) });
+export type Body = z.infer<typeof bodySchema>;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { addressSchema } from './handles.ts';
-import { nodeMessageSchema } from './node-messages.ts';
+import { addressSchema, bodySchema } from './handles.ts';
 
 /**
  * What travels machine to machine. A link is one direction between two nodes; `inc` is the sending
  * machine's incarnation, so a restarted machine's fresh sequence numbers are not taken for duplicates.
+ * `message` is the system's body, carried opaquely: the receiving node's kind validates it.
  */
 export const packetSchema = z.discriminatedUnion('type', [
   z.object({
@@ -14,7 +14,7 @@ export const packetSchema = z.discriminatedUnion('type', [
     inc: z.string().min(1),
     seq: z.number().int().positive(),
     ackTo: addressSchema,
-    message: nodeMessageSchema,
+    message: bodySchema,
   }),
   /** Cumulative: every seq up to and including `seq` on link from->to (incarnation `inc`) arrived. */
   z.object({ type: z.literal('ack'), from: z.string().min(1), to: z.string().min(1), inc: z.string().min(1), seq: z.number().int().nonnegative() }),

@@ -1,38 +1,46 @@
-import type { MachineController } from '../runtime/machine-controller.ts';
+import type { Logger } from '../logging.ts';
+import type { Body, NodeHandle, NodeRef } from '../messages/index.ts';
 import { UnexpectedMessageError } from '../runtime/errors.ts';
-import { hello } from '../messages/index.ts';
-import type { NodeConfig, NodeHandle, NodeMessage, NodeRef, OutputState } from '../messages/index.ts';
+import type { Cancel, MachineController } from '../runtime/machine-controller.ts';
+import type { ConfigOf, KindSchemas, MessageOf, NodeInit, ReplyOf, RequestOf, StateOf } from './kinds.ts';
+
+/** Answers a request: call it once, now or later (after a round of replication, say). */
+export type Reply<S extends KindSchemas> = (reply: ReplyOf<S>) => void;
 
 /**
  * A unit of work that exchanges messages. Written once, it runs unchanged in every mode: all it
- * knows of the world is its MachineController.
+ * knows of the world is its MachineController. Subclass it with your kind's schemas as `S`, then
+ * register it with `defineNode(name, schemas, YourNode)`.
  */
-export abstract class Node<C extends NodeConfig = NodeConfig, S extends object = object> {
+export abstract class Node<S extends KindSchemas = KindSchemas> {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly config: ConfigOf<S>;
   readonly handle: NodeHandle;
-  /** Everything the node must remember across a crash: plain JSON, so a machine can journal it. */
-  protected abstract state: S;
+  protected readonly controller: MachineController;
+  /** Everything the node must remember across a crash: plain JSON, checked against the kind's state schema. */
+  protected abstract state: StateOf<S>;
 
-  constructor(
-    readonly config: C,
-    protected readonly controller: MachineController,
-  ) {
-    this.handle = { id: config.id, machineId: controller.machineId };
-  }
-
-  get id(): string {
-    return this.config.id;
+  constructor(init: NodeInit<S>) {
+    this.id = init.id;
+    this.name = init.name;
+    this.kind = init.kind;
+    this.config = init.config;
+    this.controller = init.controller;
+    this.handle = { id: init.id, machineId: init.controller.machineId, kind: init.kind };
   }
 
   /** Called once, right after the node is started on its machine. */
   initialize(): void {}
 
   /** The node's state, for the machine's journal. */
-  snapshot(): S {
+  snapshot(): StateOf<S> {
     return structuredClone(this.state);
   }
 
   /** Take back a journaled state after a restart (instead of initialize), then pick up where it was. */
-  restore(state: S): void {
+  restore(state: StateOf<S>): void {
     this.state = state;
     this.resume();
   }
@@ -40,15 +48,27 @@ export abstract class Node<C extends NodeConfig = NodeConfig, S extends object =
   /** Re-arm whatever timers the restored state implies. */
   protected resume(): void {}
 
-  /** Handle a message that arrived over the link from node `fromId`. */
-  abstract receive(message: NodeMessage, fromId: string): void;
+  /** Handle a message from node `fromId` (or from the test, `SYSTEM_SENDER`); already validated. */
+  abstract receive(message: MessageOf<S>, fromId: string): void;
 
-  /** What the test reads back (an output leaf's total, for instance). */
-  abstract outputState(): OutputState;
+  /**
+   * Answer a client's request (already validated). Return the reply, or keep `reply` and call it
+   * once later; the framework validates the reply against the kind's schema.
+   */
+  answer(request: RequestOf<S>, _reply: Reply<S>): ReplyOf<S> | void {
+    throw new UnexpectedMessageError({ node: this.name, kind: this.kind, type: request.type });
+  }
 
-  /** The config of a new kid of this node, to be started on `kid.machineId`. */
-  createKidConfig(kid: { id: string; name: string; machineId: string }): NodeConfig {
-    throw new Error(`${this.config.kind} node ${this.id} cannot have kids (asked for ${kid.name})`);
+  protected get logger(): Logger {
+    return this.controller.logger;
+  }
+
+  protected now(): number {
+    return this.controller.now();
+  }
+
+  protected setTimer(delayMs: number, fn: () => void): Cancel {
+    return this.controller.setTimer(delayMs, fn);
   }
 
   /** This node's handle plus how to reach it: what it hands to nodes that should talk back. */
@@ -60,17 +80,12 @@ export abstract class Node<C extends NodeConfig = NodeConfig, S extends object =
     this.controller.setTransport(ref.handle, ref.transport);
   }
 
-  /** Connect to a node and tell it who this node is to it (its kid, its sender, its receiver). */
-  protected introduce(to: NodeRef, role: 'kid' | 'sender' | 'receiver'): void {
-    this.connect(to);
-    this.send(to.handle, hello(this.ref(), role));
-  }
-
-  protected send(to: NodeHandle, message: NodeMessage): void {
+  /** Send over the reliable, ordered link to `to`; the message is checked against `to`'s kind. */
+  protected send(to: NodeHandle, message: Body): void {
     this.controller.send(this.id, to, message);
   }
 
-  protected unexpected(message: NodeMessage): never {
-    throw new UnexpectedMessageError(this.id, this.config.kind, message.type);
+  protected unexpected(message: Body): never {
+    throw new UnexpectedMessageError({ node: this.name, kind: this.kind, type: message.type });
   }
 }

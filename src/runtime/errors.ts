@@ -1,32 +1,122 @@
-/** A node tried to send to a node whose transport it was never given (as in the seed). */
-export class NoTransportError extends Error {
-  override name = 'NoTransportError';
+/**
+ * The framework's errors. Each carries plain-JSON `details`, so an error raised on a real machine
+ * crosses the wire as `{ name, message, details }` and is raised again in the test process as the
+ * same class with the same message: a misuse fails identically in every mode.
+ */
+export abstract class DistZeroError<D extends object = object> extends Error {
   constructor(
-    readonly fromNodeId: string,
-    readonly toNodeId: string,
+    readonly details: D,
+    message: string,
   ) {
-    super(`node ${fromNodeId} has no transport to node ${toNodeId}; call setTransport first`);
+    super(message);
   }
 }
 
-export class UnknownNodeError extends Error {
+/** What a body was, for an InvalidBodyError. */
+export type BodyRole = 'config' | 'message' | 'request' | 'reply' | 'state';
+
+/** A config, message, request, reply or journaled state that fails its node kind's schema. */
+export class InvalidBodyError extends DistZeroError<{ node: string; kind: string; role: BodyRole; path: string; problem: string }> {
+  override name = 'InvalidBodyError';
+  constructor(details: InvalidBodyError['details']) {
+    super(details, `invalid ${details.role} for node ${details.node} (kind ${details.kind}) at ${details.path}: ${details.problem}`);
+  }
+}
+
+/** A node kind no registered system declares. */
+export class UnknownKindError extends DistZeroError<{ kind: string; known: string[] }> {
+  override name = 'UnknownKindError';
+  constructor(details: UnknownKindError['details']) {
+    super(details, `no node kind "${details.kind}" is registered (registered: ${details.known.join(', ') || 'none'})`);
+  }
+}
+
+export class UnknownNodeError extends DistZeroError<{ nodeId: string; machine: string }> {
   override name = 'UnknownNodeError';
-  constructor(
-    readonly nodeId: string,
-    readonly machineId: string,
-  ) {
-    super(`no node ${nodeId} on machine ${machineId}`);
+  constructor(details: UnknownNodeError['details']) {
+    super(details, `no node ${details.nodeId} on machine ${details.machine}`);
   }
 }
 
-/** A node got a message its protocol does not allow in its role. */
-export class UnexpectedMessageError extends Error {
+export class UnknownMachineError extends DistZeroError<{ machineId: string }> {
+  override name = 'UnknownMachineError';
+  constructor(details: UnknownMachineError['details']) {
+    super(details, `no machine ${details.machineId} in this system`);
+  }
+}
+
+/** A node tried to send to a node whose transport it was never given (as in the seed). */
+export class NoTransportError extends DistZeroError<{ fromNodeId: string; toNodeId: string }> {
+  override name = 'NoTransportError';
+  constructor(details: NoTransportError['details']) {
+    super(details, `node ${details.fromNodeId} has no transport to node ${details.toNodeId}; call setTransport first`);
+  }
+}
+
+/** A node got a message or request its protocol does not allow in its role. */
+export class UnexpectedMessageError extends DistZeroError<{ node: string; kind: string; type: string }> {
   override name = 'UnexpectedMessageError';
-  constructor(nodeId: string, kind: string, messageType: string) {
-    super(`${kind} node ${nodeId} cannot handle a ${messageType} message`);
+  constructor(details: UnexpectedMessageError['details']) {
+    super(details, `${details.kind} node ${details.node} cannot handle a ${details.type} message`);
   }
 }
 
-export function describeError(error: unknown): { name: string; message: string } {
+/** A node replied twice to one request, or threw while answering it. */
+export class ReplyError extends DistZeroError<{ node: string; kind: string; request: string; problem: string }> {
+  override name = 'ReplyError';
+  constructor(details: ReplyError['details']) {
+    super(details, `node ${details.node} (kind ${details.kind}) could not answer ${details.request}: ${details.problem}`);
+  }
+}
+
+/** A test-side argument that can never be right (a negative duration, say). */
+export class InvalidArgumentError extends DistZeroError<{ argument: string; problem: string }> {
+  override name = 'InvalidArgumentError';
+  constructor(details: InvalidArgumentError['details']) {
+    super(details, `invalid ${details.argument}: ${details.problem}`);
+  }
+}
+
+/** An error as it crosses the wire. */
+export interface DescribedError {
+  name: string;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof DistZeroError) return { name: error.name, message: error.message, details: { ...error.details } };
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 }
+
+const revivable: Record<string, { prototype: Error }> = {
+  InvalidBodyError,
+  UnknownKindError,
+  UnknownNodeError,
+  UnknownMachineError,
+  NoTransportError,
+  UnexpectedMessageError,
+  ReplyError,
+  InvalidArgumentError,
+};
+
+/** The framework error a machine described, as the same class here; undefined for any other error. */
+export function reviveError(described: DescribedError, where: string): Error | undefined {
+  const cls = revivable[described.name];
+  if (!cls) return undefined;
+  const error = Object.create(cls.prototype) as Error & { details: unknown };
+  error.name = described.name;
+  error.message = described.message;
+  error.details = described.details ?? {};
+  error.stack = `${described.name}: ${described.message}\n    raised on ${where}`;
+  return error;
+}
+
+/** An API request whose envelope a machine could not read (a body without a `type`, say). */
+export class InvalidRequestError extends DistZeroError<{ reason: string; detail: string }> {
+  override name = 'InvalidRequestError';
+  constructor(details: InvalidRequestError['details']) {
+    super(details, `${details.reason}: ${details.detail}`);
+  }
+}
+revivable.InvalidRequestError = InvalidRequestError;

@@ -4,7 +4,7 @@
  * acknowledged; the receiver delivers each sequence number once, in order, and acknowledges
  * cumulatively. Nodes above never see a loss, a duplicate or a reordering.
  */
-import type { AckPacket, Address, DataPacket, NodeMessage } from '../messages/index.ts';
+import type { AckPacket, Address, Body, DataPacket } from '../messages/index.ts';
 import type { Cancel } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
 
@@ -23,7 +23,7 @@ export interface LinkTiming {
 export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000, resendBatch: 64, window: 64, ackDelayMs: 2 };
 
 /** Deliver to a local node; false when no such node exists (yet), so the packet stays unacknowledged. */
-export type Deliver = (from: string, to: string, message: NodeMessage) => boolean;
+export type Deliver = (from: string, to: string, message: Body) => boolean;
 
 interface Outgoing {
   readonly from: string;
@@ -100,7 +100,7 @@ export class ReliableLinks {
     private readonly timing: LinkTiming = defaultLinkTiming,
   ) {}
 
-  send(from: string, to: string, address: Address, message: NodeMessage): void {
+  send(from: string, to: string, address: Address, message: Body): void {
     let link = this.outgoing.get(from, to);
     if (!link) {
       link = { from, to, address, nextSeq: 1, unacked: [], sentAt: [], waiting: [], rto: this.timing.initialRtoMs, cancelTimer: undefined };

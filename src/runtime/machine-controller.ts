@@ -1,5 +1,5 @@
 import type { Logger } from '../logging.ts';
-import type { NodeHandle, NodeMessage, Transport } from '../messages/index.ts';
+import type { Body, NodeHandle, Transport } from '../messages/index.ts';
 
 export type Cancel = () => void;
 
@@ -12,8 +12,11 @@ export interface MachineController {
   readonly machineName: string;
   /** Milliseconds on this machine's own clock (virtual in simulation, possibly skewed). */
   now(): number;
-  /** Send over the reliable, ordered link from node `fromNodeId` to `to`. Throws NoTransportError. */
-  send(fromNodeId: string, to: NodeHandle, message: NodeMessage): void;
+  /**
+   * Send over the reliable, ordered link from node `fromNodeId` to `to`. Throws NoTransportError,
+   * and InvalidBodyError when the message fails the schema of `to`'s kind.
+   */
+  send(fromNodeId: string, to: NodeHandle, message: Body): void;
   /** Record how to reach a node on another (or this) machine. */
   setTransport(to: NodeHandle, transport: Transport): void;
   /** The transport other nodes use to reach `nodeId` on this machine (the seed's create_transport_for). */

@@ -1,14 +1,15 @@
 /**
  * Entry point of a real machine (a container in virtual mode, an instance in cloud mode). Everything
  * it needs arrives in its environment (see machineSettingsSchema); it runs until SIGTERM/SIGINT.
- * Bundled into one file by scripts/bundle-machine.ts.
+ * The bundle's entry (see bundle.ts) calls runMachine with the project's registry of node kinds.
  */
 import { createLogger } from '../logging.ts';
 import { machineSettings } from '../settings.ts';
+import type { Registry } from '../nodes/kinds.ts';
 import { MachineClock } from './clock.ts';
 import { MachineRunner, READY_LINE } from './machine-runner.ts';
 
-async function main(): Promise<void> {
+async function main(registry: Registry): Promise<void> {
   const s = machineSettings();
   const clock = new MachineClock(s.DZ_CLOCK_OFFSET_MS, s.DZ_CLOCK_RATE);
   const log = createLogger({
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     logger: log.logger,
     clock,
     stateFile: s.DZ_STATE_FILE,
+    registry,
   });
   await runner.start();
   console.log(`${READY_LINE} ${s.DZ_MACHINE_ID}`);
@@ -47,7 +49,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  console.error('distzero machine failed to start:', error);
-  process.exit(1);
-});
+/** Run this process as a DistZero machine hosting the kinds of `registry`, until SIGTERM/SIGINT. */
+export function runMachine(registry: Registry): void {
+  main(registry).catch((error: unknown) => {
+    console.error('distzero machine failed to start:', error);
+    process.exit(1);
+  });
+}

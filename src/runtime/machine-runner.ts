@@ -12,9 +12,10 @@ import net from 'node:net';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging.ts';
-import { apiRequestSchema, packetSchema, type Address, type ApiResponse, type Packet } from '../messages/index.ts';
+import { apiFrameSchema, packetSchema, type Address, type ApiResponse, type Packet } from '../messages/index.ts';
+import type { Registry } from '../nodes/kinds.ts';
 import { MachineClock } from './clock.ts';
-import { describeError } from './errors.ts';
+import { InvalidRequestError, describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
 import { NodeManager, type MachineSnapshot } from './node-manager.ts';
@@ -38,6 +39,8 @@ export interface MachineRunnerOptions {
    * leaves. A runner started with a journal takes it back: a crash then loses nothing but time.
    */
   stateFile?: string | undefined;
+  /** The node kinds this machine runs: built from the project's systems module, bundled with the runner. */
+  registry: Registry;
 }
 
 /** Printed to stdout once both sockets listen: what container wait strategies and loaders look for. */
@@ -63,7 +66,7 @@ export class MachineRunner implements MachineHost {
     this.address = { kind: 'udp', host, port: options.advertise.port ?? options.udpPort };
     const journal = readJournal(options.stateFile);
     this.incarnation = journal?.incarnation ?? randomBytes(8).toString('hex');
-    this.manager = new NodeManager(options.machineId, options.machineName, this);
+    this.manager = new NodeManager(options.machineId, options.machineName, this, options.registry, { checkArrivals: true });
     if (journal) this.step(() => this.manager.restore(journal));
     this.udp.on('message', (datagram, from) => this.onDatagram(datagram, `${from.address}:${from.port}`));
     this.udp.on('error', (error) => this.logger.error({ err: describeError(error) }, 'udp socket error'));
@@ -210,31 +213,42 @@ export class MachineRunner implements MachineHost {
   }
 
   private onApiFrame(socket: net.Socket, frame: Buffer, source: string): void {
-    const opened = this.sealer.open(frame, apiRequestSchema);
+    const opened = this.sealer.open(frame, apiFrameSchema);
     if (!opened.ok) {
       this.reject(opened.reason, source, opened.detail);
       // Only an authenticated peer learns why its request was refused.
       if (opened.reason === 'bad_mac' || opened.reason === 'truncated') return;
-      return this.respond(socket, { ok: false, error: { name: 'InvalidRequest', message: `${opened.reason}: ${opened.detail}` } });
+      return this.respond(socket, idOf(frame), { ok: false, error: describeError(new InvalidRequestError({ reason: opened.reason, detail: opened.detail })) });
     }
-    const request = opened.value;
-    const response: ApiResponse =
-      request.type === 'ping'
-        ? { ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } }
-        : this.step(() => this.manager.handleApi(request));
+    const { id, request } = opened.value;
     // Answer once what the request changed is journaled (a started node survives a crash right after).
-    this.afterCommit.push(() => this.respond(socket, response));
-    this.scheduleCommit();
+    const answer = (response: ApiResponse) => {
+      this.afterCommit.push(() => this.respond(socket, id, response));
+      this.scheduleCommit();
+    };
+    if (request.type === 'ping') answer({ ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } });
+    else this.step(() => this.manager.handleApi(request, answer));
   }
 
-  private respond(socket: net.Socket, response: ApiResponse): void {
-    const frame = this.sealer.seal(response);
+  private respond(socket: net.Socket, id: number, response: ApiResponse): void {
+    if (socket.destroyed) return;
+    const frame = this.sealer.seal({ id, response });
     if (frame.length > this.options.maxMessageBytes + MAC_BYTES) {
       const error = { name: 'ResponseTooLarge', message: `response of ${frame.length} bytes exceeds ${this.options.maxMessageBytes}` };
-      socket.write(lengthPrefixed(this.sealer.seal({ ok: false, error })));
+      socket.write(lengthPrefixed(this.sealer.seal({ id, response: { ok: false, error } })));
       return;
     }
     socket.write(lengthPrefixed(frame));
+  }
+}
+
+/** The request number of an authenticated frame whose request was refused (0 when it has none). */
+function idOf(frame: Buffer): number {
+  try {
+    const id: unknown = JSON.parse(frame.subarray(MAC_BYTES).toString('utf8'))?.id;
+    return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : 0;
+  } catch {
+    return 0;
   }
 }
 

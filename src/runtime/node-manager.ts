@@ -1,19 +1,21 @@
 /**
  * The one implementation of MachineController: hosts a machine's nodes, routes their messages over
  * reliable links, and answers the test's API requests. It does no I/O and keeps no clock of its own;
- * a runner drives it with packets, API requests and the MachineHost's timers.
+ * a runner drives it with packets, API requests and the MachineHost's timers. Every body that
+ * crosses a node's boundary is checked against the node kind's schema here, in every mode.
  */
 import type { Logger } from '../logging.ts';
-import type { ApiRequest, ApiResponse, NodeConfig, NodeHandle, NodeMessage, Packet, Transport } from '../messages/index.ts';
-import { createNode, type Node } from '../nodes/index.ts';
-import { NoTransportError, UnknownNodeError, describeError } from './errors.ts';
+import type { ApiRequest, ApiResponse, Body, NodeHandle, Packet, Transport } from '../messages/index.ts';
+import { checkBody, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
+import type { Node } from '../nodes/node.ts';
+import { NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
 import { ReliableLinks, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
 import type { Cancel, MachineController } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
 
 export interface MachineSnapshot {
   incarnation: string;
-  nodes: { config: NodeConfig; state: object }[];
+  nodes: { kind: string; id: string; name: string; config: unknown; state: unknown }[];
   transports: [string, Transport][];
   links: LinksSnapshot;
 }
@@ -21,8 +23,23 @@ export interface MachineSnapshot {
 /** The sender id used for messages the test injects with send_to_node. */
 export const SYSTEM_SENDER = 'system';
 
+export interface NodeManagerOptions {
+  /**
+   * Check every arriving message against its receiver's kind. A real machine must (its packets come
+   * off a wire); the simulator delivers the very object its sender's machine already checked.
+   */
+  checkArrivals: boolean;
+  timing?: LinkTiming;
+}
+
+interface Hosted {
+  node: Node;
+  kind: NodeKind;
+  owner: BodyOwner;
+}
+
 export class NodeManager implements MachineController {
-  private readonly nodes = new Map<string, Node>();
+  private readonly nodes = new Map<string, Hosted>();
   /** Made on first use: an idle machine should cost bytes, not maps. */
   private transports: Map<string, Transport> | undefined;
   readonly links: ReliableLinks;
@@ -31,9 +48,10 @@ export class NodeManager implements MachineController {
     readonly machineId: string,
     readonly machineName: string,
     private readonly host: MachineHost,
-    timing: LinkTiming = defaultLinkTiming,
+    private readonly registry: Registry,
+    private readonly options: NodeManagerOptions,
   ) {
-    this.links = new ReliableLinks(host, (from, to, message) => this.deliver(from, to, message), timing);
+    this.links = new ReliableLinks(host, (from, to, message) => this.deliver(from, to, message), options.timing ?? defaultLinkTiming);
   }
 
   // --- MachineController: what nodes see -------------------------------------------------------
@@ -46,10 +64,13 @@ export class NodeManager implements MachineController {
     return this.host.now();
   }
 
-  send(fromNodeId: string, to: NodeHandle, message: NodeMessage): void {
+  send(fromNodeId: string, to: NodeHandle, message: Body): void {
     const transport = this.transports?.get(to.id);
-    if (!transport) throw new NoTransportError(fromNodeId, to.id);
-    this.links.send(fromNodeId, to.id, transport.address, message);
+    if (!transport) throw new NoTransportError({ fromNodeId, toNodeId: to.id });
+    // Checked once per send, at the sender: a bad message fails the node that wrote it, at once.
+    const kind = this.registry.kind(to.kind);
+    const checked = checkBody(kind.schemas.messages, message, { node: to.id, kind: to.kind }, 'message');
+    this.links.send(fromNodeId, to.id, transport.address, checked);
   }
 
   setTransport(to: NodeHandle, transport: Transport): void {
@@ -66,19 +87,23 @@ export class NodeManager implements MachineController {
 
   // --- What a runner calls --------------------------------------------------------------------
 
-  /** A packet off the wire, already authenticated and validated by the runner. */
+  /** A packet off the wire, already authenticated and its envelope validated by the runner. */
   receivePacket(packet: Packet): void {
     if (packet.type === 'data') this.links.onData(packet);
     else this.links.onAck(packet);
   }
 
-  /** Answer one API request; never throws: failures become `{ ok: false, error }`. */
-  handleApi(request: ApiRequest): ApiResponse {
+  /**
+   * Answer one API request. `respond` is called exactly once: at once for most requests, later for
+   * a call a node answers later. Failures become `{ ok: false, error }`; this never throws.
+   */
+  handleApi(request: ApiRequest, respond: (response: ApiResponse) => void): void {
     try {
-      return { ok: true, result: this.apply(request) };
+      if (request.type === 'call_node') return this.call(request.nodeId, request.request, respond);
+      respond({ ok: true, result: this.apply(request) });
     } catch (error) {
       this.logger.warn({ request: request.type, err: describeError(error) }, 'api request failed');
-      return { ok: false, error: describeError(error) };
+      respond({ ok: false, error: describeError(error) });
     }
   }
 
@@ -86,20 +111,22 @@ export class NodeManager implements MachineController {
   snapshot(): MachineSnapshot {
     return {
       incarnation: this.host.incarnation,
-      nodes: [...this.nodes.values()].map((node) => ({ config: node.config, state: node.snapshot() })),
+      nodes: [...this.nodes.values()].map(({ node }) => ({ kind: node.kind, id: node.id, name: node.name, config: node.config, state: node.snapshot() })),
       transports: [...(this.transports ?? [])],
       links: this.links.snapshot(),
     };
   }
 
-  /** Take back a journaled machine (before anything else happens on it). */
+  /** Take back a journaled machine (before anything else happens on it); each state is checked by its kind. */
   restore(snapshot: MachineSnapshot): void {
     for (const [id, transport] of snapshot.transports) (this.transports ??= new Map()).set(id, transport);
     this.links.restore(snapshot.links);
-    for (const { config, state } of snapshot.nodes) {
-      const node = createNode(config, this);
-      this.nodes.set(config.id, node);
-      this.guard('restore', config.id, () => node.restore(state));
+    for (const saved of snapshot.nodes) {
+      this.guard('restore', saved.id, () => {
+        const hosted = this.create(saved.kind, saved.id, saved.name, saved.config);
+        const state = checkBody(hosted.kind.schemas.state, saved.state, hosted.owner, 'state');
+        hosted.node.restore(state);
+      });
     }
     this.logger.info({ nodes: snapshot.nodes.length }, 'machine restored from its journal');
   }
@@ -109,22 +136,18 @@ export class NodeManager implements MachineController {
     this.links.close();
   }
 
-
-  private apply(request: ApiRequest): unknown {
+  private apply(request: Exclude<ApiRequest, { type: 'call_node' }>): unknown {
     switch (request.type) {
       case 'ping':
         return { machineId: this.machineId, transport: this.transportFor('') };
       case 'start_node':
-        return this.startNode(request.config);
-      case 'create_kid_config':
-        return this.node(request.parentId).createKidConfig(request.kid);
+        return this.startNode(request.kind, request.id, request.name, request.config);
       case 'send_to_node': {
-        const node = this.node(request.nodeId);
-        this.guard('send_to_node', node.id, () => node.receive(request.message, SYSTEM_SENDER));
+        const { node, kind, owner } = this.hosted(request.nodeId);
+        const message = checkBody(kind.schemas.messages, request.message, owner, 'message');
+        this.guard('send_to_node', node.id, () => node.receive(message, SYSTEM_SENDER));
         return {};
       }
-      case 'get_output_state':
-        return this.node(request.nodeId).outputState();
       case 'set_clock':
         this.host.setClock(request.offsetMs, request.rate);
         this.logger.info({ offset_ms: request.offsetMs, rate: request.rate }, 'clock skewed');
@@ -132,30 +155,78 @@ export class NodeManager implements MachineController {
     }
   }
 
-  private startNode(config: NodeConfig): NodeHandle {
-    if (this.nodes.has(config.id)) throw new Error(`node ${config.id} already runs on machine ${this.machineId}`);
-    const node = createNode(config, this);
-    this.nodes.set(config.id, node);
+  private call(nodeId: string, body: Body, respond: (response: ApiResponse) => void): void {
+    const { node, kind, owner } = this.hosted(nodeId);
+    const schemas = requestSchemas(kind, body, owner);
+    const request = { ...checkBody(schemas.args, body, owner, 'request'), type: body.type };
+    let answered = false;
+    const reply = (value: unknown) => {
+      const fail = (problem: string) => this.host.nodeFailed(new ReplyError({ ...owner, request: body.type, problem }), { nodeId, during: `reply to ${body.type}` });
+      if (answered) return fail('it replied twice');
+      answered = true;
+      try {
+        respond({ ok: true, result: checkBody(schemas.reply, value, owner, 'reply') });
+      } catch (error) {
+        respond({ ok: false, error: describeError(error) });
+      }
+    };
+    let returned: unknown;
+    try {
+      returned = node.answer(request as never, reply);
+    } catch (error) {
+      this.host.nodeFailed(error, { nodeId, during: `request ${body.type}` });
+      if (!answered) {
+        answered = true;
+        respond({ ok: false, error: describeError(new ReplyError({ ...owner, request: body.type, problem: `${describeError(error).name}: ${describeError(error).message}` })) });
+      }
+      return;
+    }
+    if (returned !== undefined) reply(returned);
+  }
+
+  private create(kindName: string, id: string, name: string, config: unknown): Hosted {
+    const kind = this.registry.kind(kindName);
+    const owner = { node: name, kind: kindName };
+    const checked = checkBody(kind.schemas.config, config, owner, 'config');
+    const node = kind.create({ id, name, kind: kindName, config: checked, controller: this });
+    const hosted = { node, kind, owner };
+    this.nodes.set(id, hosted);
+    return hosted;
+  }
+
+  private startNode(kind: string, id: string, name: string, config: unknown): NodeHandle {
+    if (this.nodes.has(id)) throw new Error(`node ${id} already runs on machine ${this.machineName}`);
+    const { node } = this.create(kind, id, name, config);
     try {
       node.initialize();
     } catch (error) {
-      this.nodes.delete(config.id);
+      this.nodes.delete(id);
       throw error;
     }
-    this.logger.info({ node_id: config.id, kind: config.kind, node_name: config.name }, 'node started');
+    this.logger.info({ node_id: id, kind, node_name: name }, 'node started');
     return node.handle;
   }
 
-  private node(nodeId: string): Node {
-    const node = this.nodes.get(nodeId);
-    if (!node) throw new UnknownNodeError(nodeId, this.machineId);
-    return node;
+  private hosted(nodeId: string): Hosted {
+    const hosted = this.nodes.get(nodeId);
+    if (!hosted) throw new UnknownNodeError({ nodeId, machine: this.machineName });
+    return hosted;
   }
 
-  private deliver(from: string, to: string, message: NodeMessage): boolean {
-    const node = this.nodes.get(to);
-    if (!node) return false;
-    this.guard(message.type, to, () => node.receive(message, from));
+  private deliver(from: string, to: string, message: Body): boolean {
+    const hosted = this.nodes.get(to);
+    if (!hosted) return false;
+    let checked = message;
+    if (this.options.checkArrivals) {
+      try {
+        checked = checkBody(hosted.kind.schemas.messages, message, hosted.owner, 'message');
+      } catch (error) {
+        // Acknowledged and dropped: resending the same bad message would not make it good.
+        this.logger.warn({ node_id: to, from, err: describeError(error) }, 'rejected input');
+        return true;
+      }
+    }
+    this.guard(message.type, to, () => hosted.node.receive(checked, from));
     return true;
   }
 

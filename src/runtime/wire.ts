@@ -49,17 +49,22 @@ export class FrameSealer {
     } catch (error) {
       return { ok: false, reason: 'malformed_json', detail: (error as Error).message };
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { ok: false, reason: 'invalid_message', detail: `${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
-    }
-    return { ok: true, value: parsed.data };
+    return validate(schema, json);
   }
 
   private mac(body: Buffer): Buffer {
     return createHmac('sha256', this.key).update(body).digest();
   }
+}
+
+/** Validate parsed JSON against `schema`, saying which field is wrong (what a machine reports of a bad frame). */
+export function validate<S extends z.ZodType>(schema: S, json: unknown): Opened<z.infer<S>> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, reason: 'invalid_message', detail: `${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
+  }
+  return { ok: true, value: parsed.data };
 }
 
 /** `[length u32 BE][frame]` */

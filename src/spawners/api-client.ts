@@ -1,9 +1,10 @@
 /**
- * The test process's end of a machine's TCP API: one connection, requests answered in order,
- * every frame sealed with the system secret and every answer checked before it is believed.
+ * The test process's end of a machine's TCP API: one connection, every frame sealed with the system
+ * secret and every answer checked before it is believed. Requests are numbered and answers matched
+ * by number: a node may answer a call after requests that came later.
  */
 import net from 'node:net';
-import { apiResponseSchema, type ApiRequest, type ApiResponse } from '../messages/index.ts';
+import { apiAnswerSchema, type ApiRequest, type ApiResponse } from '../messages/index.ts';
 import { FrameDecoder, FrameSealer, MAC_BYTES, lengthPrefixed } from '../runtime/wire.ts';
 
 interface Pending {
@@ -12,10 +13,27 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** No answer in time: the same error, with the same message, in every mode. */
+export class CallTimeoutError extends Error {
+  override name = 'CallTimeoutError';
+  constructor(what: string, machine: string, timeoutMs: number) {
+    super(`no answer to ${what} from machine ${machine} within ${timeoutMs} ms`);
+  }
+}
+
+export interface CallOptions {
+  timeoutMs: number;
+  /** What is asked, for the timeout's message. */
+  what: string;
+  /** The machine's name, for the timeout's message. */
+  machine: string;
+}
+
 export class ApiClient {
   private socket: net.Socket | undefined;
   private connecting: Promise<net.Socket> | undefined;
-  private readonly pending: Pending[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
   private readonly sealer: FrameSealer;
 
   constructor(
@@ -27,17 +45,22 @@ export class ApiClient {
     this.sealer = new FrameSealer(secret);
   }
 
-  request(request: ApiRequest): Promise<ApiResponse> {
-    return this.call(request, request.type);
+  request(request: ApiRequest, options?: Partial<CallOptions>): Promise<ApiResponse> {
+    return this.call(request, { what: request.type, ...options });
   }
 
-  /** Send any sealed value and read one sealed response (the boot loader's install speaks this too). */
-  async call(request: unknown, what: string): Promise<ApiResponse> {
+  /** Send any sealed value as a numbered request and read its answer (the boot loader's install speaks this too). */
+  async call(request: unknown, options: Partial<CallOptions> & { what: string }): Promise<ApiResponse> {
     const socket = await this.connect();
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<ApiResponse>((resolve, reject) => {
-      const timer = setTimeout(() => this.failAll(new Error(`no answer to ${what} from ${this.host}:${this.port} within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-      this.pending.push({ resolve, reject, timer });
-      socket.write(lengthPrefixed(this.sealer.seal(request)));
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new CallTimeoutError(options.what, options.machine ?? `${this.host}:${this.port}`, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      socket.write(lengthPrefixed(this.sealer.seal({ id, request })));
     });
   }
 
@@ -61,12 +84,13 @@ export class ApiClient {
         const decoded = decoder.push(chunk);
         if ('oversized' in decoded) return this.failAll(new Error(`machine ${this.host}:${this.port} sent an oversized frame (${decoded.oversized} bytes)`));
         for (const frame of decoded.frames) {
-          const next = this.pending.shift();
-          if (!next) continue;
-          clearTimeout(next.timer);
-          const opened = this.sealer.open(frame, apiResponseSchema);
-          if (opened.ok) next.resolve(opened.value);
-          else next.reject(new Error(`bad answer from ${this.host}:${this.port}: ${opened.reason}: ${opened.detail}`));
+          const opened = this.sealer.open(frame, apiAnswerSchema);
+          if (!opened.ok) return this.failAll(new Error(`bad answer from ${this.host}:${this.port}: ${opened.reason}: ${opened.detail}`));
+          const pending = this.pending.get(opened.value.id);
+          if (!pending) continue;
+          this.pending.delete(opened.value.id);
+          clearTimeout(pending.timer);
+          pending.resolve(opened.value.response);
         }
       });
       socket.on('error', (error) => {
@@ -85,10 +109,11 @@ export class ApiClient {
   }
 
   private failAll(error: Error): void {
-    for (const p of this.pending.splice(0)) {
+    for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(error);
     }
+    this.pending.clear();
     if (this.socket) this.close();
   }
 }

@@ -5,7 +5,7 @@
 import type { ApiRequest, ApiResponse, Transport } from '../messages/index.ts';
 import type { WireAccess } from './spawner.ts';
 import { apiResultSchemas } from '../messages/index.ts';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, type CallOptions } from './api-client.ts';
 
 export interface RealMachine {
   id: string;
@@ -50,8 +50,8 @@ export class RealMachines {
     return { api, udp, secret: this.secret };
   }
 
-  send(id: string, request: ApiRequest): Promise<ApiResponse> {
-    return this.get(id).client.request(request);
+  send(id: string, request: ApiRequest, options: CallOptions): Promise<ApiResponse> {
+    return this.get(id).client.request(request, options);
   }
 
   all(): RealMachine[] {

@@ -4,7 +4,10 @@
  */
 import type { Logger } from '../logging.ts';
 import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, type Transport } from '../messages/index.ts';
+import type { Registry } from '../nodes/kinds.ts';
+import { reviveError } from '../runtime/errors.ts';
 import type { Mode } from '../settings.ts';
+import type { CallOptions } from './api-client.ts';
 import { UnsupportedFaultError, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from './faults.ts';
 
 export interface MachineSpec {
@@ -31,6 +34,8 @@ export type Check = () => boolean | Promise<boolean>;
 
 export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
+  /** The last value the awaited probe returned (set by SystemController.waitFor). */
+  lastValue: unknown;
 }
 
 /** A machine answered an API request with an error raised on its side. */
@@ -60,19 +65,74 @@ export interface WireAccess {
   secret: string;
 }
 
+/**
+ * The project's node kinds, and the module that exports them (its default export): the test process
+ * uses the registry; real machines are bundled from the module, so both know the same kinds.
+ */
+export interface Systems {
+  registry: Registry;
+  /** Absolute path of the systems module. */
+  module: string;
+}
+
+export interface SimulationStats {
+  events: number;
+  /** Node messages delivered (each once, however often it was sent). */
+  delivered: number;
+  retransmitted: number;
+  virtualMs: number;
+}
+
+/** How long a request may take, and how to name it if it does not come back. */
+export type SendOptions = CallOptions;
+
+/** What a test waits for between requests when it says nothing (real modes: wall-clock ms). */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
 export abstract class Spawner {
   abstract readonly mode: Mode;
   abstract readonly systemId: string;
+  private readonly startedAt = Date.now();
+  private readonly names = new Map<string, string>();
 
-  constructor(protected readonly logger: Logger) {}
+  constructor(
+    protected readonly logger: Logger,
+    readonly systems: Systems,
+  ) {}
+
+  /** Milliseconds since this system started: virtual in simulation, the test process's clock elsewhere. */
+  now(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  /** Events run and messages delivered so far (simulation only). */
+  simulationStats(): SimulationStats | undefined {
+    return undefined;
+  }
+
+  /** Run until nothing is left to happen, at most `limitMs` (simulation only). */
+  async runUntilQuiet(_limitMs: number): Promise<void> {
+    throw new UnsupportedFaultError(this.mode, 'run until quiet', 'only a simulation knows when nothing is left to happen');
+  }
+
+  /** The digest of everything that happened so far (simulation only: real runs have no trace). */
+  digest(): string | undefined {
+    return undefined;
+  }
+
+  /** Remember a machine's name, for messages about it. */
+  protected named(machine: SpawnedMachine): SpawnedMachine {
+    this.names.set(machine.id, machine.name);
+    return machine;
+  }
 
   /** A fresh id: seeded in simulation, random in real modes. */
   abstract newId(prefix: string): string;
 
   abstract createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]>;
 
-  /** Carry one API request to a machine and bring back its response. */
-  protected abstract send(machineId: string, request: ApiRequest): Promise<ApiResponse>;
+  /** Carry one API request to a machine and bring back its response; CallTimeoutError when none comes in time. */
+  protected abstract send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse>;
 
   /** Remove every machine and resource this spawner made. Must be safe after a failed start. */
   abstract cleanUp(): Promise<void>;
@@ -143,9 +203,14 @@ export abstract class Spawner {
   /** Whether answers come off a wire and must be validated (real machines), or from this process. */
   protected readonly answersFromWire: boolean = true;
 
-  async request<R extends ApiRequest>(machineId: string, request: R): Promise<ApiResult<R['type']>> {
-    const response = await this.send(machineId, request);
-    if (!response.ok) throw new MachineApiError(machineId, request.type, response.error);
+  /**
+   * One request, its answer checked. A framework error raised on the machine (a body that fails its
+   * schema, an unknown node...) is raised here as the same class with the same message.
+   */
+  async request<R extends ApiRequest>(machineId: string, request: R, options: { timeoutMs?: number; what?: string } = {}): Promise<ApiResult<R['type']>> {
+    const machine = this.names.get(machineId) ?? machineId;
+    const response = await this.send(machineId, request, { timeoutMs: options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, what: options.what ?? request.type, machine });
+    if (!response.ok) throw reviveError(response.error, `machine ${machine}`) ?? new MachineApiError(machineId, request.type, response.error);
     if (!this.answersFromWire) return response.result as ApiResult<R['type']>;
     return apiResultSchemas[request.type].parse(response.result) as ApiResult<R['type']>;
   }

@@ -1,23 +1,53 @@
 /**
- * The test-facing API: create machines, spawn nodes, grow trees, wire transports, poke nodes and
- * read their state, and wait for conditions. Written once against a Spawner, it is the same in every
- * mode.
+ * The test-facing API, the same in every mode: create machines, spawn nodes of any registered kind,
+ * call them (request/response) and send them messages, wait for conditions, inject faults, and read
+ * the clock, the trace digest and a seeded generator for the test's own workload.
  */
 import type { Logger } from '../logging.ts';
-import type { NodeConfig, NodeHandle, NodeMessage, NodeRef, OutputState, Transport } from '../messages/index.ts';
-import type { RecordedUser } from '../nodes/recorded-user.ts';
+import type { Body, NodeHandle, NodeRef, Transport } from '../messages/index.ts';
+import type { ConfigInput, KindSchemas, NodeKind, ReplyOf, RequestInput, RequestName } from '../nodes/kinds.ts';
+import { InvalidArgumentError, UnknownMachineError } from '../runtime/errors.ts';
 import { FaultsNeverFiredError, expectedKinds, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from '../spawners/faults.ts';
-import type { Check, SpawnedMachine, Spawner, WaitOptions } from '../spawners/spawner.ts';
+import { Rng } from '../spawners/simulated/rng.ts';
+import { WaitTimeoutError, type SimulationStats, type SpawnedMachine, type Spawner } from '../spawners/spawner.ts';
 
 export type MachineRef = Pick<SpawnedMachine, 'id' | 'name'>;
 
+declare const kindBrand: unique symbol;
+/** A node's handle, typed by its kind's schemas: `call` and `send` check what they carry against it. */
+export type Handle<S extends KindSchemas = KindSchemas> = NodeHandle & { readonly [kindBrand]?: S };
+
+export interface WaitForOptions<T> {
+  /** The longest to wait: virtual ms in simulation, wall-clock ms in real modes. */
+  timeoutMs: number;
+  /** When the probed value is what we wait for (default: when it is truthy). */
+  until?: (value: T) => boolean;
+  /** What is awaited, for the timeout's message. */
+  what?: string;
+  /** How often to probe (real modes), or how far virtual time moves between probes. */
+  pollMs?: number;
+}
+
 export class SystemController {
   private readonly machines = new Map<string, SpawnedMachine>();
+  /** Fault kinds this test asked for. */
+  readonly requested = new Set<FaultKind>();
+  /**
+   * A generator for the test's own workload (which node to call, what value to write), derived from
+   * the test's seed and separate from the simulator's, in every mode.
+   */
+  readonly random: Rng;
 
   constructor(
     readonly spawner: Spawner,
     readonly logger: Logger,
-  ) {}
+    /** The test's seed: the simulator's in simulated mode, the workload's everywhere. */
+    readonly seed: number,
+    /** Called once the system is closed (the fixtures stop tracking it). */
+    private readonly onClose?: () => void,
+  ) {
+    this.random = new Rng(seed ^ 0x68e31da4);
+  }
 
   get systemId(): string {
     return this.spawner.systemId;
@@ -25,6 +55,26 @@ export class SystemController {
 
   get mode() {
     return this.spawner.mode;
+  }
+
+  /** Milliseconds since the system started: virtual in simulation, the test process's clock elsewhere. */
+  now(): number {
+    return this.spawner.now();
+  }
+
+  /** The simulated run's trace digest (same seed, same digest); undefined in real modes. */
+  digest(): string | undefined {
+    return this.spawner.digest();
+  }
+
+  /** Events run, messages delivered and retransmitted so far; undefined in real modes. */
+  simulationStats(): SimulationStats | undefined {
+    return this.spawner.simulationStats();
+  }
+
+  /** Simulation: run until nothing is left to happen (at most `limitMs` virtual ms). Real modes refuse. */
+  runUntilQuiet(limitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    return this.spawner.runUntilQuiet(limitMs);
   }
 
   async createMachines(names: readonly string[]): Promise<MachineRef[]> {
@@ -39,81 +89,89 @@ export class SystemController {
     return machine!;
   }
 
-  /** Start a node from a full config on a machine. */
-  async spawnNode(machine: MachineRef, config: NodeConfig): Promise<NodeHandle> {
-    const handle = await this.spawner.request(machine.id, { type: 'start_node', config });
-    this.logger.info({ node_id: handle.id, kind: config.kind, machine_name: machine.name }, 'node spawned');
-    return handle;
+  /** Start a node of `kind` named `name` on `machine`; its config is checked against the kind's schema there. */
+  async spawn<S extends KindSchemas>(machine: MachineRef, kind: NodeKind<S> | string, name: string, config: ConfigInput<S>): Promise<Handle<S>> {
+    const target = this.machine(machine.id);
+    const kindName = typeof kind === 'string' ? kind : kind.name;
+    const handle = await this.spawner.request(target.id, { type: 'start_node', kind: kindName, id: this.spawner.newId(name), name, config });
+    this.logger.info({ node_id: handle.id, kind: kindName, machine_name: target.name }, 'node spawned');
+    return handle as Handle<S>;
   }
 
-  /** A transport for `sender` to reach `receiver` (the seed's create_transport_for). */
-  createTransport(_sender: NodeHandle, receiver: NodeHandle): Transport {
+  /**
+   * Ask a node and get its typed reply: the node's `answer` handles it, now or later. Costs a
+   * network round trip each way in simulation; fails with CallTimeoutError after `timeoutMs`
+   * (default 10 s: virtual in simulation, real elsewhere).
+   */
+  async call<S extends KindSchemas, T extends RequestName<S>>(node: Handle<S>, request: RequestInput<S, T>, options: { timeoutMs?: number } = {}): Promise<ReplyOf<S, T>> {
+    this.machine(node.machineId);
+    const body = request as Body;
+    const reply = await this.spawner.request(
+      node.machineId,
+      { type: 'call_node', nodeId: node.id, request: body },
+      { ...options, what: `call ${String(body.type)} on node ${node.id}` },
+    );
+    return reply as ReplyOf<S, T>;
+  }
+
+  /** Deliver a message to a node as if the test sent it (its sender id is SYSTEM_SENDER). */
+  async send<S extends KindSchemas>(node: Handle<S>, message: Body): Promise<void> {
+    this.machine(node.machineId);
+    await this.spawner.request(node.machineId, { type: 'send_to_node', nodeId: node.id, message });
+  }
+
+  /** A transport for a node to reach `receiver` (the seed's create_transport_for). */
+  createTransport(receiver: NodeHandle): Transport {
     return this.machine(receiver.machineId).transport;
   }
 
   /** A handle with the transport to reach it, for configs that name other nodes. */
   refTo(handle: NodeHandle): NodeRef {
-    return { handle, transport: this.machine(handle.machineId).transport };
+    return { handle, transport: this.createTransport(handle) };
   }
 
-  /** Ask a tree node for the config of a new kid on `machine`. */
-  createKidConfig(parent: NodeHandle, machine: MachineRef, name: string): Promise<NodeConfig> {
-    return this.spawner.request(parent.machineId, {
-      type: 'create_kid_config',
-      parentId: parent.id,
-      kid: { id: this.spawner.newId(name), name, machineId: machine.id },
-    });
-  }
-
-  async sendToNode(node: NodeHandle, message: NodeMessage): Promise<void> {
-    await this.spawner.request(node.machineId, { type: 'send_to_node', nodeId: node.id, message });
-  }
-
-  getOutputState(node: NodeHandle): Promise<OutputState> {
-    return this.spawner.request(node.machineId, { type: 'get_output_state', nodeId: node.id });
-  }
-
-  async totals(nodes: readonly NodeHandle[]): Promise<number[]> {
-    const states = await Promise.all(nodes.map((node) => this.getOutputState(node)));
-    return states.map((s) => s.total);
-  }
-
-  waitFor(check: Check, options: WaitOptions): Promise<void> {
-    return this.spawner.waitFor(check, options);
-  }
-
-  /** Wait until every node in `nodes` reports exactly `total`. */
-  async waitForTotals(nodes: readonly NodeHandle[], total: number, timeoutMs: number, pollMs?: number): Promise<void> {
-    let last: number[] = [];
+  /**
+   * Probe until the value is what we wait for, at most `timeoutMs`; returns the last value. On a
+   * timeout the error shows the last value the probe saw. In simulation virtual time runs between
+   * probes (and a system that goes quiet without getting there fails at once).
+   */
+  async waitFor<T>(probe: () => T | Promise<T>, options: WaitForOptions<T>): Promise<T> {
+    const until = options.until ?? ((value: T) => Boolean(value));
+    let last: { value: T } | undefined;
     try {
-      await this.waitFor(async () => (last = await this.totals(nodes)).every((t) => t === total), {
-        timeoutMs,
-        what: `all ${nodes.length} outputs total ${total}`,
-        ...(pollMs ? { pollMs } : {}),
-      });
+      await this.spawner.waitFor(
+        async () => {
+          last = { value: await probe() };
+          return until(last.value);
+        },
+        { timeoutMs: options.timeoutMs, what: options.what ?? 'the condition holds', ...(options.pollMs ? { pollMs: options.pollMs } : {}) },
+      );
     } catch (error) {
-      if (error instanceof Error) error.message += `\n  last totals seen: ${JSON.stringify(last)}`;
+      if (error instanceof WaitTimeoutError) {
+        error.lastValue = last?.value;
+        error.message += `\n  last value seen: ${last ? JSON.stringify(last.value) : '(the probe never returned)'}`;
+      }
       throw error;
     }
+    return last!.value;
   }
 
   // --- Faults (the same calls in every mode that can do them) -----------------------------------
 
   /** Change the conditions of every link, or of the links from one machine to another. */
   async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: MachineRef; to: MachineRef }): Promise<void> {
+    if (link) for (const m of [link.from, link.to]) this.machine(m.id);
     await this.spawner.configureNetwork(conditions, link && { from: link.from.id, to: link.to.id });
     for (const kind of expectedKinds(conditions)) this.requested.add(kind);
   }
 
   /** Run this machine's clock ahead or behind (offsetMs) and fast or slow (rate, 1 = true). */
   skewClock(machine: MachineRef, skew: ClockSkew): Promise<void> {
+    this.machine(machine.id);
     this.requested.add('skewed_clocks');
     this.logger.info({ machine_name: machine.name, ...skew }, 'clock skew');
     return this.spawner.skewClock(machine.id, skew);
   }
-
-  /** Fault kinds this test asked for. */
-  readonly requested = new Set<FaultKind>();
 
   /**
    * Fail if a fault the test asked for never happened (a fault injector that is silently inert gives
@@ -128,6 +186,7 @@ export class SystemController {
   }
 
   partition(groupA: readonly MachineRef[], groupB: readonly MachineRef[]): Promise<void> {
+    for (const m of [...groupA, ...groupB]) this.machine(m.id);
     this.requested.add('partitioned');
     this.logger.info({ a: groupA.map((m) => m.name), b: groupB.map((m) => m.name) }, 'partition');
     return this.spawner.partition(
@@ -142,12 +201,14 @@ export class SystemController {
   }
 
   crash(machine: MachineRef): Promise<void> {
+    this.machine(machine.id);
     this.requested.add('crashes');
     this.logger.info({ machine_name: machine.name }, 'crash');
     return this.spawner.crash(machine.id);
   }
 
   restart(machine: MachineRef): Promise<void> {
+    this.machine(machine.id);
     this.logger.info({ machine_name: machine.name }, 'restart');
     return this.spawner.restart(machine.id);
   }
@@ -158,44 +219,19 @@ export class SystemController {
 
   /** Let `ms` of system time pass (virtual in simulation): to hold a fault for a while, never to await a result. */
   pass(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new InvalidArgumentError({ argument: 'pass(ms)', problem: `a duration is a finite number of ms, 0 or more (got ${ms})` }));
     return this.spawner.pass(ms);
   }
 
-  // --- The sum system's building blocks --------------------------------------------------------
-
-  /** An input tree's root; `flushMs` > 0 batches what it passes up (see InputNode). */
-  spawnInput(machine: MachineRef, name: string, options: { flushMs?: number } = {}): Promise<NodeHandle> {
-    return this.spawnNode(machine, { kind: 'input', id: this.spawner.newId(name), name, parent: null, flushMs: options.flushMs ?? 0 });
-  }
-
-  /** An output tree's root; `flushMs` > 0 batches what it passes on (see OutputNode). */
-  spawnOutput(machine: MachineRef, name: string, options: { flushMs?: number } = {}): Promise<NodeHandle> {
-    return this.spawnNode(machine, { kind: 'output', id: this.spawner.newId(name), name, parent: null, flushMs: options.flushMs ?? 0 });
-  }
-
-  spawnSum(machine: MachineRef, name: string, wiring: { senders: NodeHandle[]; receivers: NodeHandle[] }): Promise<NodeHandle> {
-    return this.spawnNode(machine, {
-      kind: 'sum',
-      id: this.spawner.newId(name),
-      name,
-      senders: wiring.senders.map((h) => this.refTo(h)),
-      receivers: wiring.receivers.map((h) => this.refTo(h)),
-    });
-  }
-
-  /** Grow a tree: the parent makes its kid's config, the kid starts on `machine`. An input kid plays `user`. */
-  async spawnKid(parent: NodeHandle, machine: MachineRef, name: string, user?: RecordedUser): Promise<NodeHandle> {
-    const config = await this.createKidConfig(parent, machine, name);
-    if (user) {
-      if (config.kind !== 'input_leaf') throw new Error(`a recorded user can only drive an input leaf, not a ${config.kind} node`);
-      config.recording = [...user.actions];
-    }
-    return this.spawnNode(machine, config);
+  /** Remove every machine of this system (the fixtures do it for you at the end of a test). */
+  async close(): Promise<void> {
+    this.onClose?.();
+    await this.spawner.cleanUp();
   }
 
   private machine(machineId: string): SpawnedMachine {
     const machine = this.machines.get(machineId);
-    if (!machine) throw new Error(`machine ${machineId} was not created by this system`);
+    if (!machine) throw new UnknownMachineError({ machineId });
     return machine;
   }
 }

@@ -53,19 +53,22 @@ const server = net.createServer((socket) => {
     if (buffered.length < 4 + length) return;
     const opened = open(buffered.subarray(4, 4 + length));
     buffered = buffered.subarray(4 + length);
-    const msg = opened.value;
     if (opened.error) {
       log(`rejected input: ${opened.error}`);
       return socket.destroy();
     }
+    // Frames are numbered as the runner's are: { id, request } in, { id, response } out.
+    const id = opened.value && Number.isSafeInteger(opened.value.id) ? opened.value.id : 0;
+    const msg = opened.value && opened.value.request;
+    const answer = (response) => seal({ id, response });
     if (!msg || msg.type !== 'install' || typeof msg.bundle !== 'string' || typeof msg.env !== 'object' || installed) {
-      socket.end(seal({ ok: false, error: { name: 'InvalidInstall', message: installed ? 'already installed' : 'not an install message' } }));
+      socket.end(answer({ ok: false, error: { name: 'InvalidInstall', message: installed ? 'already installed' : 'not an install message' } }));
       return;
     }
     const bundle = Buffer.from(msg.bundle, 'base64');
     const digest = crypto.createHash('sha256').update(bundle).digest('hex');
     if (digest !== msg.sha256) {
-      socket.end(seal({ ok: false, error: { name: 'InvalidInstall', message: 'bundle digest mismatch' } }));
+      socket.end(answer({ ok: false, error: { name: 'InvalidInstall', message: 'bundle digest mismatch' } }));
       return;
     }
     installed = true;
@@ -80,7 +83,7 @@ const server = net.createServer((socket) => {
     const child = spawn(process.execPath, [file], { env: msg.env, detached: true, stdio: ['ignore', out, out] });
     child.unref();
     log(`runner started as pid ${child.pid}`);
-    socket.end(seal({ ok: true, result: { installed: true, pid: child.pid } }), () => process.exit(0));
+    socket.end(answer({ ok: true, result: { installed: true, pid: child.pid } }), () => process.exit(0));
   });
 });
 server.listen(port, () => log(`waiting for the runner on port ${port}`));

@@ -23,7 +23,7 @@ import type { Settings } from '../../settings.ts';
 import { ApiClient } from '../api-client.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
-import { Spawner, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
+import { Spawner, type MachineSpec, type SendOptions, type SpawnedMachine, type Systems, type WireAccess } from '../spawner.ts';
 import { installMessage, renderUserData } from './boot.ts';
 import { MACHINE_TAG, systemTags } from './tags.ts';
 
@@ -37,6 +37,7 @@ export interface InstanceShape {
 
 export interface Ec2SpawnerOptions {
   logger: Logger;
+  systems: Systems;
   settings: Settings;
   client: EC2Client;
   shape: InstanceShape;
@@ -63,7 +64,7 @@ export class Ec2Spawner extends Spawner {
 
   constructor(private readonly options: Ec2SpawnerOptions) {
     const systemId = `sys-${randomBytes(4).toString('hex')}`;
-    super(options.logger.child({ mode: 'cloud', system_id: systemId }));
+    super(options.logger.child({ mode: 'cloud', system_id: systemId }), options.systems);
     this.systemId = systemId;
     this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
   }
@@ -76,7 +77,7 @@ export class Ec2Spawner extends Spawner {
     const named = specs.map((spec) => ({ name: spec.name, id: this.newId(spec.name) }));
     const launchedBefore = this.instanceIds.length;
     try {
-      this.bundle ??= bundleMachine();
+      this.bundle ??= bundleMachine(this.systems.module);
       const instances: { instanceId: string; name: string; id: string }[] = [];
       const batchSize = this.options.batchSize ?? 50;
       for (let start = 0; start < named.length; start += batchSize) {
@@ -158,7 +159,7 @@ export class Ec2Spawner extends Spawner {
     await retryUntil(deadline, `the boot loader of ${instance.name} (${instance.instanceId}) at ${host}`, async () => {
       const loader = new ApiClient(api.host, api.port, this.secret, { maxMessageBytes: settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
       try {
-        const response = await loader.call(install, 'install');
+        const response = await loader.call(install, { what: 'install' });
         if (!response.ok) throw new Error(`install refused: ${response.error.message}`);
       } finally {
         loader.close();
@@ -168,11 +169,11 @@ export class Ec2Spawner extends Spawner {
       this.machines.add(instance.id, instance.name, api, { host, port: settings.MACHINE_UDP_PORT }),
     );
     this.logger.info({ machine_id: instance.id, machine_name: instance.name, instance: instance.instanceId, host }, 'cloud machine started');
-    return { id: instance.id, name: instance.name, transport: machine.transport };
+    return this.named({ id: instance.id, name: instance.name, transport: machine.transport });
   }
 
-  protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
-    return this.machines.send(machineId, request);
+  protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
+    return this.machines.send(machineId, request, options);
   }
 
   override wireAccess(machineId: string): WireAccess {

@@ -18,7 +18,7 @@ import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
 import { UnsupportedFaultError, emptyFaultCounts, type FaultCounts, type FaultKind, type LinkConditions } from '../faults.ts';
-import { Spawner, type Attachment, type MachineSpec, type SpawnedMachine, type WireAccess } from '../spawner.ts';
+import { Spawner, type Attachment, type MachineSpec, type SendOptions, type SpawnedMachine, type Systems, type WireAccess } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
 import { sweepDocker } from './sweep.ts';
@@ -27,6 +27,7 @@ const CONTAINER_LOG_DIR = '/var/log/distzero';
 
 export interface DockerSpawnerOptions {
   logger: Logger;
+  systems: Systems;
   settings: Settings;
   docker?: Dockerode;
 }
@@ -44,7 +45,7 @@ export class DockerSpawner extends Spawner {
 
   constructor(options: DockerSpawnerOptions) {
     const systemId = `sys-${randomBytes(4).toString('hex')}`;
-    super(options.logger.child({ mode: 'virtual', system_id: systemId }));
+    super(options.logger.child({ mode: 'virtual', system_id: systemId }), options.systems);
     this.systemId = systemId;
     this.networkName = `distzero-${systemId}`;
     this.settings = options.settings;
@@ -62,7 +63,7 @@ export class DockerSpawner extends Spawner {
   }
 
   async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
-    const image = await machineImage(this.docker, this.settings.DOCKER_BASE_IMAGE, path.resolve(this.settings.LOG_DIR, 'build'));
+    const image = await machineImage(this.docker, this.settings.DOCKER_BASE_IMAGE, path.resolve(this.settings.LOG_DIR, 'build'), this.systems.module);
     await this.ensureNetwork();
     const started = await Promise.allSettled(specs.map((spec) => this.startMachine(image, spec.name)));
     const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -105,7 +106,7 @@ export class DockerSpawner extends Spawner {
     this.containers.set(id, container);
     const machine = await this.connect(id, name, container.getId());
     this.logger.info({ machine_id: id, machine_name: name, transport: machine.transport }, 'container machine started');
-    return { id, name, transport: machine.transport };
+    return this.named({ id, name, transport: machine.transport });
   }
 
   override wireAccess(machineId: string): WireAccess {
@@ -220,8 +221,8 @@ export class DockerSpawner extends Spawner {
     return ['crashes', 'skewed_clocks'];
   }
 
-  protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
-    return this.machines.send(machineId, request);
+  protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
+    return this.machines.send(machineId, request, options);
   }
 
   async cleanUp(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The machine image: the configured base image (node 20+ and /bin/sh) plus the bundled runner. Its
- * tag is derived from the bundle and the base, so an unchanged runner is never rebuilt.
+ * tag is derived from the bundle (runner and the project's node kinds) and the base, so an unchanged
+ * bundle is never rebuilt.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,11 +12,12 @@ import { bundleMachine } from '../../runtime/bundle.ts';
 
 const built = new Map<string, Promise<string>>();
 
-export function machineImage(docker: Dockerode, baseImage: string, buildDir: string): Promise<string> {
-  const key = `${baseImage}@${buildDir}`;
+/** The image for `systemsModule`'s registry on `baseImage`: built once per process and content. */
+export function machineImage(docker: Dockerode, baseImage: string, buildDir: string, systemsModule: string): Promise<string> {
+  const key = `${baseImage}@${buildDir}@${systemsModule}`;
   let image = built.get(key);
   if (!image) {
-    image = buildMachineImage(docker, baseImage, buildDir);
+    image = buildMachineImage(docker, baseImage, buildDir, systemsModule);
     built.set(key, image);
     image.catch(() => built.delete(key));
   }
@@ -29,11 +31,11 @@ const imageExists = (docker: Dockerode, name: string): Promise<boolean> =>
     .then(() => true)
     .catch(() => false);
 
-async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir: string): Promise<string> {
+async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir: string, systemsModule: string): Promise<string> {
   // A build context of this process's own: a parallel worker rewriting it mid-build would corrupt the image.
   const context = path.join(buildDir, `machine-image-${process.pid}`);
   fs.mkdirSync(context, { recursive: true });
-  const bundle = await bundleMachine(path.join(context, 'machine.cjs'));
+  const bundle = await bundleMachine(systemsModule, path.join(context, 'machine.cjs'));
   const dockerfile = [
     `FROM ${baseImage}`,
     'COPY machine.cjs /opt/distzero/machine.cjs',

@@ -2,7 +2,7 @@
  * A message-sequence diagram of a simulated run, as SVG: one lifeline per machine, one arrow per
  * delivered node message (acknowledgements left out), time downward. Lost packets end in a cross.
  */
-import type { TraceEvent } from './trace.ts';
+import { describeBody, type TraceEvent } from './trace.ts';
 
 const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
@@ -30,7 +30,7 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
     const x1 = laneX(e.fromMachine);
     const x2 = laneX(e.toMachine);
     const what = e.what;
-    const label = typeof what === 'string' ? `api ${what}` : what.type === 'data' ? describeMessage(what.message) : 'ack';
+    const label = typeof what === 'string' ? `api ${what}` : what.type === 'data' ? describeBody(what.message, 40) : 'ack';
     parts.push(`<text x="8" y="${y + 4}" fill="#777">${e.t.toFixed(1)} ms</text>`);
     if (e.kind === 'lost') {
       const xm = (x1 + x2) / 2;
@@ -44,8 +44,4 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
   if (events.length > shown.length) parts.push(`<text x="8" y="${height - 6}" fill="#777">first ${shown.length} of the run's messages shown</text>`);
   parts.push('</svg>');
   return parts.join('\n');
-}
-
-function describeMessage(m: { type: string; amount?: number; total?: number }): string {
-  return m.type === 'increment' ? `increment ${m.amount}` : m.type === 'set_total' ? `set_total ${m.total}` : m.type;
 }

@@ -4,9 +4,12 @@
  * each way), so the system runs concurrently with the test as it would for real.
  */
 import type { Logger } from '../../logging.ts';
-import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
+import { apiFrameSchema, type ApiRequest, type ApiResponse } from '../../messages/index.ts';
+import { InvalidRequestError, UnknownMachineError, describeError } from '../../runtime/errors.ts';
+import { validate } from '../../runtime/wire.ts';
+import { CallTimeoutError } from '../api-client.ts';
 import type { FaultCounts, FaultKind, LinkConditions } from '../faults.ts';
-import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SpawnedMachine, type WaitOptions } from '../spawner.ts';
+import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SendOptions, type SimulationStats, type SpawnedMachine, type Systems, type WaitOptions } from '../spawner.ts';
 import { calmNetwork } from './network.ts';
 import { Rng } from './rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
@@ -15,6 +18,7 @@ import { Simulation } from './simulation.ts';
 export interface SimulatedSpawnerOptions {
   seed: number;
   logger: Logger;
+  systems: Systems;
   serialize?: boolean;
   /** Test-only: machines deliver duplicates again, to show the checks catch a broken link layer. */
   brokenDedup?: boolean;
@@ -33,9 +37,9 @@ export class SimulatedSpawner extends Spawner {
     // The system id comes from the seed too, through a generator of its own (the run's stays untouched).
     const systemId = `sys-${new Rng(options.seed ^ 0x5bd1e995).hex(8)}`;
     const logger = options.logger.child({ mode: 'simulated', system_id: systemId });
-    super(logger);
+    super(logger, options.systems);
     this.systemId = systemId;
-    this.sim = new Simulation({ seed: options.seed, logger, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, recordAll: options.recordAll ?? false });
+    this.sim = new Simulation({ seed: options.seed, logger, registry: options.systems.registry, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, recordAll: options.recordAll ?? false });
   }
 
   get seed(): number {
@@ -49,28 +53,39 @@ export class SimulatedSpawner extends Spawner {
   async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
     return specs.map(({ name }) => {
       const machine = this.sim.addMachine(this.newId(name), name);
-      return { id: machine.id, name, transport: { machineId: machine.id, address: machine.address } };
+      return this.named({ id: machine.id, name, transport: { machineId: machine.id, address: machine.address } });
     });
   }
 
   /**
    * A request travels to its machine and its answer back, one calm network delay each way, as
-   * events (the test's own calls are not subject to the faults it injects between machines).
-   * Requests made together (Promise.all) are in flight together: reading a thousand outputs costs
-   * one round trip of virtual time, not a thousand.
+   * events (the test's own calls are not subject to the faults it injects between machines). Both
+   * go through JSON and the envelope's schema, as on a real wire, so a bad body fails here exactly
+   * as it fails on a real machine. Requests made together (Promise.all) are in flight together:
+   * reading a thousand outputs costs one round trip of virtual time, not a thousand. A request not
+   * answered within its timeout (virtual ms) fails with CallTimeoutError, as a real one does.
    */
-  protected send(machineId: string, request: ApiRequest): Promise<ApiResponse> {
-    const machine = this.sim.machine(machineId);
+  protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
+    const machine = this.sim.machines.get(machineId);
+    if (!machine) return Promise.reject(new UnknownMachineError({ machineId }));
     return new Promise<ApiResponse>((resolve, reject) => {
       const call = { reject };
       this.inFlight.add(call);
+      const finish = (settle: () => void) => {
+        if (!this.inFlight.delete(call)) return;
+        cancelTimeout();
+        settle();
+      };
+      const cancelTimeout = this.sim.schedule(options.timeoutMs, () => finish(() => reject(new CallTimeoutError(options.what, options.machine, options.timeoutMs))));
+      const wire = validate(apiFrameSchema, JSON.parse(JSON.stringify({ id: 0, request })));
       this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
         this.sim.trace.add(this.sim.now, 'api', 'test', machineId, this.sim.now, request.type);
-        const response = machine.manager.handleApi(request);
-        this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
-          this.inFlight.delete(call);
-          resolve(response);
-        });
+        const respond = (response: ApiResponse) => {
+          const answer = JSON.parse(JSON.stringify(response)) as ApiResponse;
+          this.sim.schedule(this.sim.network.delay(calmNetwork), () => finish(() => resolve(answer)));
+        };
+        if (!wire.ok) respond({ ok: false, error: describeError(new InvalidRequestError({ reason: wire.reason, detail: wire.detail })) });
+        else machine.manager.handleApi(wire.value.request, respond);
       });
       if (!this.driving) {
         this.driving = true;
@@ -99,6 +114,29 @@ export class SimulatedSpawner extends Spawner {
    * virtual time (events only: no cost for idle time). A system with nothing left to happen that
    * still fails the check fails at once instead of spinning to the deadline.
    */
+  override now(): number {
+    return this.sim.now;
+  }
+
+  override simulationStats(): SimulationStats {
+    let delivered = 0;
+    let retransmitted = 0;
+    for (const machine of this.sim.allMachines()) {
+      delivered += machine.manager.links.stats.delivered;
+      retransmitted += machine.manager.links.stats.retransmitted;
+    }
+    return { events: this.sim.eventsRun, delivered, retransmitted, virtualMs: this.sim.now };
+  }
+
+  override async runUntilQuiet(limitMs: number): Promise<void> {
+    const deadline = this.sim.now + limitMs;
+    this.sim.runWhile(Number.isFinite(deadline) ? () => (this.sim.queue.peekTime() ?? Number.POSITIVE_INFINITY) <= deadline : () => true);
+  }
+
+  override digest(): string {
+    return this.sim.trace.digest();
+  }
+
   override async waitFor(check: Check, options: WaitOptions): Promise<void> {
     const deadline = this.sim.now + options.timeoutMs;
     const step = options.pollMs ?? 50;

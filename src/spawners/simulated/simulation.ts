@@ -9,7 +9,8 @@ import { packetSchema } from '../../messages/index.ts';
 import type { Cancel } from '../../runtime/machine-controller.ts';
 import type { MachineHost } from '../../runtime/machine-host.ts';
 import { NodeManager } from '../../runtime/node-manager.ts';
-import { describeError } from '../../runtime/errors.ts';
+import type { Registry } from '../../nodes/kinds.ts';
+import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { EventQueue } from './event-queue.ts';
 import { NetworkModel } from './network.ts';
 import { Rng } from './rng.ts';
@@ -19,6 +20,8 @@ import { Trace } from './trace.ts';
 export interface SimulationOptions {
   seed: number;
   logger: Logger;
+  /** The node kinds machines can run. */
+  registry: Registry;
   /** JSON round-trip and validate every packet, as a real wire would. */
   serialize?: boolean;
   /** Test-only: turn off duplicate suppression in every machine's links. */
@@ -52,7 +55,8 @@ export class SimulatedMachine implements MachineHost {
   ) {
     this.address = { kind: 'sim', machineId: id };
     this.incarnation = sim.rng.hex(8);
-    this.manager = new NodeManager(id, name, this);
+    // Packets that went through JSON are checked on arrival, as a real machine checks its wire's.
+    this.manager = new NodeManager(id, name, this, sim.options.registry, { checkArrivals: sim.options.serialize ?? false });
     if (sim.options.brokenDedup) this.manager.links.dedup = false;
   }
 
@@ -103,8 +107,8 @@ export class Simulation {
   readonly network: NetworkModel;
   readonly trace: Trace;
   readonly logger: Logger;
-  private readonly queue = new EventQueue();
-  private readonly machines = new Map<string, SimulatedMachine>();
+  readonly queue = new EventQueue();
+  readonly machines = new Map<string, SimulatedMachine>();
   private failure: SimulationError | undefined;
   eventsRun = 0;
 
@@ -127,7 +131,7 @@ export class Simulation {
 
   machine(id: string): SimulatedMachine {
     const machine = this.machines.get(id);
-    if (!machine) throw new Error(`no simulated machine ${id}`);
+    if (!machine) throw new UnknownMachineError({ machineId: id });
     return machine;
   }
 

@@ -5,7 +5,7 @@
  * of the events' fields, not a cryptographic hash: it is there to notice divergence, cheaply, on
  * the simulator's hottest path.
  */
-import type { Packet } from '../../messages/index.ts';
+import type { Body, Packet } from '../../messages/index.ts';
 
 export type TraceKind = 'deliver' | 'lost' | 'api';
 const KIND_CODE: Record<TraceKind, number> = { deliver: 1, lost: 2, api: 3 };
@@ -22,11 +22,21 @@ export interface TraceEvent {
   what: Packet | string;
 }
 
+/** A system's message in a few characters: its type, then its other fields as compact JSON. */
+export function describeBody(body: Body, maxChars = 60): string {
+  let fields = '';
+  for (const key in body) {
+    if (key === 'type') continue;
+    const value = JSON.stringify(body[key]);
+    fields += `${fields ? ',' : ''}${key}=${value}`;
+    if (fields.length > maxChars) return `${body.type} ${fields.slice(0, maxChars)}…`;
+  }
+  return fields ? `${body.type} ${fields}` : body.type;
+}
+
 export function describePacket(packet: Packet): string {
   if (packet.type === 'ack') return `ack ${packet.from}>${packet.to}#${packet.seq}`;
-  const m = packet.message;
-  const detail = m.type === 'increment' ? `(${m.amount})` : m.type === 'set_total' ? `(${m.total})` : '';
-  return `data ${packet.from}>${packet.to}#${packet.seq} ${m.type}${detail}`;
+  return `data ${packet.from}>${packet.to}#${packet.seq} ${describeBody(packet.message)}`;
 }
 
 export function describeEvent(e: TraceEvent): string {
@@ -56,10 +66,8 @@ export class Trace {
     if (typeof what === 'string') this.mix(this.hashString(what));
     else {
       this.mix(what.seq);
-      if (what.type === 'data') {
-        const m = what.message;
-        this.mix(m.type === 'increment' ? m.amount : m.type === 'set_total' ? m.total + 0x10000 : 0x20000);
-      } else this.mix(-1);
+      if (what.type === 'data') this.mixBody(what.message);
+      else this.mix(-1);
     }
     this.count++;
     // The ring reuses its slots: no allocation per event once it is full.
@@ -87,6 +95,19 @@ export class Trace {
     return `${(this.h1 >>> 0).toString(16).padStart(8, '0')}${(this.h2 >>> 0).toString(16).padStart(8, '0')}`;
   }
 
+  /**
+   * A body's type and its top-level numbers and strings: enough to tell two runs apart cheaply,
+   * without serialising every message (sequence numbers and times already pin the rest).
+   */
+  private mixBody(body: Body): void {
+    this.mix(this.hashString(body.type));
+    for (const key in body) {
+      const value = body[key];
+      if (typeof value === 'number') this.mix(value);
+      else if (typeof value === 'string' && key !== 'type') this.mix(fnv1a(value));
+    }
+  }
+
   /** Two independent 32-bit lanes, each a multiply-xorshift mix (murmur3's finaliser constants). */
   private mix(value: number): void {
     const v = value | 0;
@@ -97,13 +118,19 @@ export class Trace {
     this.h2 ^= this.h2 >>> 16;
   }
 
+  /** Machine ids and message types recur on every event: their hashes are kept. */
   private hashString(s: string): number {
     let h = this.stringHashes.get(s);
     if (h === undefined) {
-      h = 0x811c9dc5;
-      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+      h = fnv1a(s);
       this.stringHashes.set(s, h);
     }
     return h;
   }
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
 }

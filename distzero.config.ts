@@ -1,0 +1,8 @@
+/**
+ * This project's systems: the registry the test process uses and every machine bundle is built from.
+ * Import only the node side of each system here (kinds and schemas), never test helpers.
+ */
+import { defineSystems } from 'distzero';
+import { sumSystem } from './systems/sum/system.ts';
+
+export default defineSystems(sumSystem);

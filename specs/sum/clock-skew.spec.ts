@@ -1,0 +1,35 @@
+import { FaultsNeverFiredError, expect, inModes, test } from 'distzero/test';
+import { buildSumSystem, manyUsers, seedScenarioUsers, waitForTotals } from '../../systems/sum/scenario.ts';
+
+test.describe('clocks and fault accounting', () => {
+  inModes(['simulated', 'virtual'], () => {
+    test('clocks seconds ahead and behind, drifting 10% either way: every output exact', async ({ system }) => {
+      const sum = await buildSumSystem(system, manyUsers(4, 3, 300));
+      const skews = [
+        { offsetMs: 5_000, rate: 1.1 },
+        { offsetMs: -3_000, rate: 0.9 },
+        { offsetMs: 2_000, rate: 0.9 },
+        { offsetMs: -7_000, rate: 1.1 },
+        { offsetMs: 0, rate: 1.1 },
+      ];
+      await Promise.all(sum.machines.map((machine, i) => system.skewClock(machine, skews[i % skews.length]!)));
+      await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 60_000);
+      expect((await system.faultCounts()).skewed_clocks).toBe(sum.machines.length);
+    });
+  });
+
+  test('faults asked for but wired so they never fire end in an error saying so', { tag: '@simulated' }, async ({ system }) => {
+    const sum = await buildSumSystem(system, seedScenarioUsers());
+    const [, b, c] = sum.machines;
+    // User machines never talk to each other: a lossy link between them drops nothing.
+    await system.configureNetwork({ drop: 0.2 }, { from: b!, to: c! });
+    await waitForTotals(system, sum.outputLeaves, 6, 10_000);
+    await expect(system.checkFaultsFired()).rejects.toThrow(FaultsNeverFiredError);
+    await expect(system.checkFaultsFired()).rejects.toThrow('configured faults never fired: drops');
+    // Now wire it where traffic flows: the same request fires and the check passes.
+    await system.configureNetwork({ drop: 0.5 }, { from: sum.machines[0]!, to: b! });
+    for (let i = 0; i < 20; i++) await system.send(sum.input, { type: 'increment', amount: 1 });
+    await waitForTotals(system, sum.outputLeaves, 26, 30_000);
+    expect((await system.checkFaultsFired()).drops).toBeGreaterThan(0);
+  });
+});
