@@ -34,7 +34,7 @@ test.describe('the HTML report tells the story', () => {
       const href = await link.getAttribute('href');
       const svg = fs.readFileSync(fileURLToPath(new URL(href!, page.url())), 'utf8');
       expect(svg).toContain('<svg');
-      expect(svg).toContain('increment 2');
+      expect(svg).toContain('increment amount=2');
       expect(svg).toContain('set_total');
       // The merged log and the replay command are attachments too.
       await expect(page.getByText('merged-log.txt')).toBeVisible();
@@ -42,7 +42,7 @@ test.describe('the HTML report tells the story', () => {
       await page.getByText('merged-log.txt').click();
       await expect(page.getByText('node started').first()).toBeVisible();
       await page.getByText('replay', { exact: true }).click();
-      await expect(page.getByText(/SIM_SEED=\d+ npx playwright test --project=simulated -g/).first()).toBeVisible();
+      await expect(page.getByText(/SIM_SEED=\d+ npx playwright test -c 'examples\/playwright\.config\.ts' --project=simulated 'examples\/failing-sum\.spec\.ts:\d+'/).first()).toBeVisible();
     } finally {
       await browser.close();
     }
