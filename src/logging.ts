@@ -1,3 +1,4 @@
+/// <reference path="./types/pino-socket.d.ts" />
 /**
  * pino setup shared by the test process and machine runners: a human-readable file, a JSON file,
  * and (when configured) logstash over TCP via pino-socket, one JSON object per line.

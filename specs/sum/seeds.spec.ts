@@ -6,7 +6,7 @@ test.describe('seeds', () => {
   test.describe('a seed set per test', () => {
     test.use({ seed: 4242 });
 
-    test('the seed option sets the test's seed, which drives the run and the workload generator', { tag: '@simulated' }, async ({ system, newSystem, testSeed }) => {
+    test("the seed option sets the test's seed, which drives the run and the workload generator", { tag: '@simulated' }, async ({ system, newSystem, testSeed }) => {
       expect(testSeed).toBe(4242);
       expect(system.seed).toBe(4242);
       const sum = await buildSumSystem(system, seedScenarioUsers());
