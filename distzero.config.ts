@@ -3,6 +3,8 @@
  * Import only the node side of each system here (kinds and schemas), never test helpers.
  */
 import { defineSystems } from 'distzero';
+import { broadcastSystem } from './systems/broadcast/system.ts';
 import { sumSystem } from './systems/sum/system.ts';
+import { testkitSystem } from './systems/testkit/system.ts';
 
-export default defineSystems(sumSystem);
+export default defineSystems(sumSystem, broadcastSystem, testkitSystem);

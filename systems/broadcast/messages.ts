@@ -1,0 +1,23 @@
+/** The broadcast system's wire vocabulary: what nodes say to one another and what a client asks. */
+import { nodeRefSchema, z, type NodeRef } from 'distzero';
+
+export const broadcastMessage = z.discriminatedUnion('type', [
+  /** Values the receiver may lack, batched: the sender hands each value to each neighbour's link once. */
+  z.object({ type: z.literal('gossip'), values: z.array(z.number().int()) }),
+  /** From a new neighbour, with how to reach it: links are symmetric, so either end can introduce them. */
+  z.object({ type: z.literal('hello'), from: nodeRefSchema }),
+  /** From the test: these nodes are (also) this node's neighbours. */
+  z.object({ type: z.literal('topology'), neighbours: z.array(nodeRefSchema) }),
+]);
+export type BroadcastMessage = z.infer<typeof broadcastMessage>;
+
+export const gossip = (values: number[]): BroadcastMessage => ({ type: 'gossip', values });
+export const hello = (from: NodeRef): BroadcastMessage => ({ type: 'hello', from });
+export const topologyMessage = (neighbours: NodeRef[]): BroadcastMessage => ({ type: 'topology', neighbours });
+
+/** Maelstrom's `broadcast`: the node keeps the value and spreads it; the reply is a bare ack. */
+export const broadcastRequest = { args: z.object({ value: z.number().int() }), reply: z.object({}) };
+/** Maelstrom's `read`: every value the node has, sorted. */
+export const readRequest = { args: z.object({}), reply: z.object({ values: z.array(z.number().int()) }) };
+/** How many messages this node has sent other nodes (gossip and hello): the workload's cost, in any mode. */
+export const statsRequest = { args: z.object({}), reply: z.object({ sent: z.number().int() }) };
