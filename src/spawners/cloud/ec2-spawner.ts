@@ -82,7 +82,7 @@ export class Ec2Spawner extends Spawner {
       const batchSize = this.options.batchSize ?? 50;
       for (let start = 0; start < named.length; start += batchSize) {
         const batch = named.slice(start, start + batchSize);
-        const ids = await this.launch(batch.length, start / batchSize);
+        const ids = await this.launch(batch.length, this.launches++);
         batch.forEach((machine, i) => instances.push({ instanceId: ids[i]!, ...machine }));
         await Promise.all(
           batch.map((machine, i) =>
@@ -104,6 +104,12 @@ export class Ec2Spawner extends Spawner {
   }
 
   /** One RunInstances call for `count` identical instances; fewer than asked is a failure. */
+  /**
+   * RunInstances calls made so far: each gets a ClientToken of its own. EC2 answers a repeated token
+   * with the first call's instances, so a second createMachines must never reuse one.
+   */
+  private launches = 0;
+
   private async launch(count: number, batch: number): Promise<string[]> {
     const { shape, settings } = this.options;
     const userData = renderUserData({ secret: this.secret, apiPort: settings.MACHINE_API_PORT, maxMessageBytes: settings.MAX_MESSAGE_BYTES });
