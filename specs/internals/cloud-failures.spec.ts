@@ -13,7 +13,8 @@ import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { pino } from 'pino';
 import { expect, test } from '../../fixtures/index.ts';
 import { settings } from '../../src/settings.ts';
-import { defineSystems } from 'distzero';
+import path from 'node:path';
+import systems from '../../distzero.config.ts';
 import { CloudLaunchError, Ec2Spawner } from '../../src/spawners/cloud/ec2-spawner.ts';
 import { sweepCloud } from '../../src/spawners/cloud/sweep.ts';
 
@@ -26,7 +27,7 @@ const ec2Error = (name: string, message: string, status: number) => Object.assig
 function spawner(options: { batchSize?: number; bootTimeoutMs?: number } = {}) {
   return new Ec2Spawner({
     logger: pino({ level: 'silent' }),
-    systems: { registry: defineSystems(), module: '' },
+    systems: { registry: systems, module: path.resolve('distzero.config.ts') },
     // A port nothing listens on, so a boot loader never answers.
     settings: { ...settings, MACHINE_API_PORT: 9 },
     client: new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
