@@ -10,10 +10,10 @@ export { bundleMachine, type Bundle } from './runtime/bundle.ts';
 
 import { pino } from 'pino';
 import type { Logger } from './logging.ts';
-import { Registry } from './nodes/kinds.ts';
 import { settings } from './settings.ts';
 import { DockerSpawner } from './spawners/docker/docker-spawner.ts';
 import { SimulatedSpawner } from './spawners/simulated/simulated-spawner.ts';
+import { loadSystems } from './spawners/systems-module.ts';
 import { SystemController } from './system/system-controller.ts';
 
 /**
@@ -21,9 +21,7 @@ import { SystemController } from './system/system-controller.ts';
  * absolute path of the systems module, as in the Playwright option. Close it when done.
  */
 export async function createSystem(options: { mode: 'simulated' | 'virtual'; systems: string; seed?: number; logger?: Logger }): Promise<SystemController> {
-  const exported = ((await import(options.systems)) as { default?: unknown }).default;
-  if (!(exported instanceof Registry)) throw new Error(`${options.systems} must \`export default defineSystems(...)\``);
-  const systems = { registry: exported, module: options.systems };
+  const systems = await loadSystems(options.systems);
   const logger = options.logger ?? pino({ level: 'silent' });
   const seed = options.seed ?? 1;
   const spawner = options.mode === 'simulated' ? new SimulatedSpawner({ seed, logger, systems }) : new DockerSpawner({ logger, settings, systems });
