@@ -121,8 +121,13 @@ export interface BodyOwner {
 export function checkBody<T>(schema: z.ZodType<T>, value: unknown, owner: BodyOwner, role: BodyRole): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new InvalidBodyError({ ...owner, role, path: issue.path.join('.') || '(root)', problem: issue.message });
+  throw bodyError(parsed.error, owner, role);
+}
+
+/** The InvalidBodyError for a failed parse: its first issue's field and problem. */
+export function bodyError(error: z.ZodError, owner: BodyOwner, role: BodyRole): InvalidBodyError {
+  const issue = error.issues[0]!;
+  return new InvalidBodyError({ ...owner, role, path: issue.path.join('.') || '(root)', problem: issue.message });
 }
 
 /** A request's schemas by its type, or an InvalidBodyError naming the requests the kind answers. */

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logging.ts';
 import type { ApiRequest, ApiResponse, Body, NodeHandle, Packet, Transport } from '../messages/index.ts';
-import { checkBody, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
+import { bodyError, checkBody, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
 import type { Node } from '../nodes/node.ts';
 import { NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
 import { ReliableLinks, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
@@ -68,9 +68,10 @@ export class NodeManager implements MachineController {
     const transport = this.transports?.get(to.id);
     if (!transport) throw new NoTransportError({ fromNodeId, toNodeId: to.id });
     // Checked once per send, at the sender: a bad message fails the node that wrote it, at once.
-    const kind = this.registry.kind(to.kind);
-    const checked = checkBody(kind.schemas.messages, message, { node: to.id, kind: to.kind }, 'message');
-    this.links.send(fromNodeId, to.id, transport.address, checked);
+    // (The hot path: nothing but the parse itself is made unless the message is bad.)
+    const parsed = this.registry.kind(to.kind).schemas.messages.safeParse(message);
+    if (!parsed.success) throw bodyError(parsed.error, { node: to.id, kind: to.kind }, 'message');
+    this.links.send(fromNodeId, to.id, transport.address, parsed.data);
   }
 
   setTransport(to: NodeHandle, transport: Transport): void {
@@ -177,7 +178,8 @@ export class NodeManager implements MachineController {
       this.host.nodeFailed(error, { nodeId, during: `request ${body.type}` });
       if (!answered) {
         answered = true;
-        respond({ ok: false, error: describeError(new ReplyError({ ...owner, request: body.type, problem: `${describeError(error).name}: ${describeError(error).message}` })) });
+        const thrown = describeError(error);
+        respond({ ok: false, error: describeError(new ReplyError({ ...owner, request: body.type, problem: `${thrown.name}: ${thrown.message}` })) });
       }
       return;
     }
