@@ -22,7 +22,8 @@ export const apiResultSchemas = {
   /** `rejected`: inputs a real machine refused so far, by reason (absent in simulation). */
   ping: z.object({ machineId: z.string(), transport: transportSchema, rejected: z.record(z.string(), z.number()).optional() }),
   start_node: nodeHandleSchema,
-  call_node: bodySchema.or(z.record(z.string(), z.unknown())),
+  /** The node's reply: its kind's reply schema checked it on the machine. */
+  call_node: z.record(z.string(), z.unknown()),
   send_to_node: z.object({}),
   set_clock: z.object({ now: z.number() }),
 } satisfies Record<ApiRequest['type'], z.ZodType>;

@@ -77,6 +77,14 @@ export class InvalidArgumentError extends DistZeroError<{ argument: string; prob
   }
 }
 
+/** An API request whose envelope a machine could not read (a body without a `type`, say). */
+export class InvalidRequestError extends DistZeroError<{ reason: string; detail: string }> {
+  override name = 'InvalidRequestError';
+  constructor(details: InvalidRequestError['details']) {
+    super(details, `${details.reason}: ${details.detail}`);
+  }
+}
+
 /** An error as it crosses the wire. */
 export interface DescribedError {
   name: string;
@@ -98,6 +106,7 @@ const revivable: Record<string, { prototype: Error }> = {
   UnexpectedMessageError,
   ReplyError,
   InvalidArgumentError,
+  InvalidRequestError,
 };
 
 /** The framework error a machine described, as the same class here; undefined for any other error. */
@@ -112,11 +121,3 @@ export function reviveError(described: DescribedError, where: string): Error | u
   return error;
 }
 
-/** An API request whose envelope a machine could not read (a body without a `type`, say). */
-export class InvalidRequestError extends DistZeroError<{ reason: string; detail: string }> {
-  override name = 'InvalidRequestError';
-  constructor(details: InvalidRequestError['details']) {
-    super(details, `${details.reason}: ${details.detail}`);
-  }
-}
-revivable.InvalidRequestError = InvalidRequestError;

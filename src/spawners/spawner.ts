@@ -86,7 +86,7 @@ export interface SimulationStats {
 /** How long a request may take, and how to name it if it does not come back. */
 export type SendOptions = CallOptions;
 
-/** What a test waits for between requests when it says nothing (real modes: wall-clock ms). */
+/** How long a request waits for its answer unless told otherwise: virtual ms in simulation, wall-clock ms elsewhere. */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 export abstract class Spawner {
