@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Body } from '../messages/index.ts';
 import { InvalidBodyError, UnknownKindError, type BodyRole } from '../runtime/errors.ts';
 import type { MachineController } from '../runtime/machine-controller.ts';
+import { compiledCheck } from '../messages/compiled-check.ts';
 import type { Node } from './node.ts';
 
 /** One request a node answers: its arguments (besides `type`) and its reply. */
@@ -117,8 +118,12 @@ export interface BodyOwner {
   kind: string;
 }
 
-/** Validate `value` against `schema`; the parsed value, or an InvalidBodyError naming the field. */
+/**
+ * Validate `value` against `schema`: the value itself when the compiled check passes it, else zod's
+ * parse of it, or an InvalidBodyError naming the field.
+ */
 export function checkBody<T>(schema: z.ZodType<T>, value: unknown, owner: BodyOwner, role: BodyRole): T {
+  if (compiledCheck(schema)(value)) return value as T;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw bodyError(parsed.error, owner, role);

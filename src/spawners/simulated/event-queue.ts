@@ -38,6 +38,9 @@ export class EventQueue {
       if (event.fn) {
         event.fn = undefined;
         this.live--;
+        // Far-off cancelled events (a call's timeout, answered long before) would pile up in the
+        // heap, deepening every push and pop: when they outnumber the live ones, drop them all.
+        if (this.heap.length > 64 && this.live < this.heap.length / 2) this.compact();
       }
     };
   }
@@ -48,14 +51,26 @@ export class EventQueue {
     return this.heap[0]?.at;
   }
 
-  /** Remove and return the earliest live event. */
-  pop(): SimEvent | undefined {
+  /** Remove the earliest live event and run it; false when none is left. `onTime` sees its time first. */
+  runNext(onTime: (at: number) => void): boolean {
     this.dropCancelled();
     const top = this.heap[0];
-    if (!top) return undefined;
+    if (!top) return false;
     this.removeTop();
     this.live--;
-    return top;
+    const fn = top.fn!;
+    // Run events cannot be cancelled any more (their cancel would miscount the live ones).
+    top.fn = undefined;
+    onTime(top.at);
+    fn(top.arg as never);
+    return true;
+  }
+
+  /** Keep only live events and restore the heap order (Floyd's bottom-up build, O(n)). */
+  private compact(): void {
+    const heap = this.heap.filter((event) => event.fn !== undefined);
+    this.heap = heap;
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i, heap[i]!);
   }
 
   private dropCancelled(): void {
@@ -63,10 +78,14 @@ export class EventQueue {
   }
 
   private removeTop(): void {
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) this.siftDown(0, last);
+  }
+
+  /** Place `event` at slot `i` or below, moving earlier children up. */
+  private siftDown(start: number, event: SimEvent): void {
     const heap = this.heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    let i = 0;
+    let i = start;
     const n = heap.length;
     for (;;) {
       const l = 2 * i + 1;
@@ -74,11 +93,11 @@ export class EventQueue {
       const r = l + 1;
       let c = l;
       if (r < n && before(heap[r]!, heap[l]!)) c = r;
-      if (!before(heap[c]!, last)) break;
+      if (!before(heap[c]!, event)) break;
       heap[i] = heap[c]!;
       i = c;
     }
-    heap[i] = last;
+    heap[i] = event;
   }
 }
 

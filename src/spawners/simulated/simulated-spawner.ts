@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../logging.ts';
 import { apiFrameSchema, type ApiRequest, type ApiResponse } from '../../messages/index.ts';
+import { wireCopy } from '../../messages/wire-copy.ts';
 import { InvalidRequestError, UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { validate } from '../../runtime/wire.ts';
 import { CallTimeoutError } from '../api-client.ts';
@@ -60,10 +61,11 @@ export class SimulatedSpawner extends Spawner {
   /**
    * A request travels to its machine and its answer back, one calm network delay each way, as
    * events (the test's own calls are not subject to the faults it injects between machines). Both
-   * go through JSON and the envelope's schema, as on a real wire, so a bad body fails here exactly
-   * as it fails on a real machine. Requests made together (Promise.all) are in flight together:
-   * reading a thousand outputs costs one round trip of virtual time, not a thousand. A request not
-   * answered within its timeout (virtual ms) fails with CallTimeoutError, as a real one does.
+   * are copied as JSON would carry them (wireCopy) and checked by the envelope's schema, as on a
+   * real wire, so a bad body fails here exactly as it fails on a real machine. Requests made
+   * together (Promise.all) are in flight together: reading a thousand outputs costs one round trip
+   * of virtual time, not a thousand. A request not answered within its timeout (virtual ms) fails
+   * with CallTimeoutError, as a real one does.
    */
   protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
     const machine = this.sim.machines.get(machineId);
@@ -77,11 +79,11 @@ export class SimulatedSpawner extends Spawner {
         settle();
       };
       const cancelTimeout = this.sim.schedule(options.timeoutMs, () => finish(() => reject(new CallTimeoutError(options.what, options.machine, options.timeoutMs))));
-      const wire = validate(apiFrameSchema, JSON.parse(JSON.stringify({ id: 0, request })));
+      const wire = validate(apiFrameSchema, wireCopy({ id: 0, request }));
       this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
         this.sim.trace.add(this.sim.now, 'api', 'test', machineId, this.sim.now, request.type);
         const respond = (response: ApiResponse) => {
-          const answer = JSON.parse(JSON.stringify(response)) as ApiResponse;
+          const answer = wireCopy(response);
           this.sim.schedule(this.sim.network.delay(calmNetwork), () => finish(() => resolve(answer)));
         };
         if (!wire.ok) respond({ ok: false, error: describeError(new InvalidRequestError({ reason: wire.reason, detail: wire.detail })) });

@@ -192,15 +192,16 @@ export class Simulation {
     this.now = Math.max(this.now, deadline);
   }
 
+  private readonly advance = (at: number): void => {
+    this.now = at;
+    this.eventsRun++;
+  };
+
   /** Run events while `more` holds (checked before each), without moving the clock past the last event. */
   runWhile(more: () => boolean): void {
     while (more()) {
       this.throwIfFailed();
-      const event = this.queue.pop();
-      if (!event) break;
-      this.now = event.at;
-      this.eventsRun++;
-      event.fn!(event.arg as never);
+      if (!this.queue.runNext(this.advance)) break;
     }
     this.throwIfFailed();
   }
