@@ -41,4 +41,4 @@ export {
   UnknownNodeError,
   type BodyRole,
 } from './runtime/errors.ts';
-export { Rng } from './spawners/simulated/rng.ts';
+export { Rng } from './runtime/rng.ts';

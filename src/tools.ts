@@ -24,6 +24,6 @@ export async function createSystem(options: { mode: 'simulated' | 'virtual'; sys
   const systems = await loadSystems(options.systems);
   const logger = options.logger ?? pino({ level: 'silent' });
   const seed = options.seed ?? 1;
-  const spawner = options.mode === 'simulated' ? new SimulatedSpawner({ seed, logger, systems }) : new DockerSpawner({ logger, settings, systems });
+  const spawner = options.mode === 'simulated' ? new SimulatedSpawner({ seed, logger, systems }) : new DockerSpawner({ seed, logger, settings, systems });
   return new SystemController(spawner, logger, seed);
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { bodySchema, nodeHandleSchema, transportSchema } from './handles.ts';
+import { faultCountsSchema, linkConditionsRequestSchema } from './network.ts';
+
+/** A peer machine as the runner sends to it: its UDP address. */
+const peerSchema = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65_535) });
 
 /**
  * Requests the test process (via a spawner) makes of one machine. Node configs, messages, requests
@@ -14,6 +18,16 @@ export const apiRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('send_to_node'), nodeId: z.string().min(1), message: bodySchema }),
   /** Skew the machine's clock: an offset from true time and a rate (1 = true). */
   z.object({ type: z.literal('set_clock'), offsetMs: z.number().min(-86_400_000).max(86_400_000), rate: z.number().positive().max(10) }),
+  /**
+   * Network faults in the machine's own packet path (real modes): conditions for every datagram it
+   * sends, or for those to one peer. `seed` (the system's) seeds the machine's fault generator.
+   */
+  z.object({ type: z.literal('configure_network'), seed: z.number().int(), conditions: linkConditionsRequestSchema, to: peerSchema.optional() }),
+  /** Send nothing to these peers until heal (each side of a partition is told of the other). */
+  z.object({ type: z.literal('partition'), seed: z.number().int(), peers: z.array(peerSchema) }),
+  z.object({ type: z.literal('heal') }),
+  /** What the machine's packet path did to its datagrams so far. */
+  z.object({ type: z.literal('fault_counts') }),
 ]);
 export type ApiRequest = z.infer<typeof apiRequestSchema>;
 
@@ -26,6 +40,10 @@ export const apiResultSchemas = {
   call_node: z.record(z.string(), z.unknown()),
   send_to_node: z.object({}),
   set_clock: z.object({ now: z.number() }),
+  configure_network: z.object({}),
+  partition: z.object({}),
+  heal: z.object({}),
+  fault_counts: faultCountsSchema,
 } satisfies Record<ApiRequest['type'], z.ZodType>;
 export type ApiResult<T extends ApiRequest['type']> = z.infer<(typeof apiResultSchemas)[T]>;
 

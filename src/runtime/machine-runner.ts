@@ -12,13 +12,16 @@ import net from 'node:net';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging.ts';
-import { apiFrameSchema, packetSchema, type Address, type ApiResponse, type Packet } from '../messages/index.ts';
+import { apiFrameSchema, packetSchema, type Address, type ApiRequest, type ApiResponse, type Packet } from '../messages/index.ts';
+import { emptyFaultCounts, noFaults } from '../messages/network.ts';
 import type { Registry } from '../nodes/kinds.ts';
 import { MachineClock } from './clock.ts';
 import { InvalidRequestError, describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
+import { NetworkModel } from './network-model.ts';
 import { NodeManager, type MachineSnapshot } from './node-manager.ts';
+import { Rng, fnv1a } from './rng.ts';
 import { FrameDecoder, FrameSealer, MAC_BYTES, lengthPrefixed, type Rejection } from './wire.ts';
 
 export interface MachineRunnerOptions {
@@ -117,6 +120,53 @@ export class MachineRunner implements MachineHost {
     this.scheduleCommit();
   }
 
+  // --- Network faults: the conditions the test asked for, applied to every datagram sent ---------
+  // The same NetworkModel the simulator uses, seeded from the system's seed and this machine's id,
+  // so drops, duplicates, delays, reordering, corruption, size limits and partitions need no kernel
+  // support and are counted per packet as in simulation. Made on first use: most runs ask for none.
+
+  private network: NetworkModel | undefined;
+
+  private networkModel(seed: number): NetworkModel {
+    return (this.network ??= new NetworkModel(new Rng(seed ^ fnv1a(this.manager.machineId)), noFaults));
+  }
+
+  /** Answer a request about the packet path; undefined for the requests the machine's nodes answer. */
+  private networkRequest(request: ApiRequest): ApiResponse | undefined {
+    const self = this.manager.machineId;
+    switch (request.type) {
+      case 'configure_network':
+        this.networkModel(request.seed).configure(request.conditions, request.to && { from: self, to: peerKey(request.to) });
+        this.logger.info({ conditions: request.conditions, to: request.to }, 'network conditions');
+        return { ok: true, result: {} };
+      case 'partition':
+        this.networkModel(request.seed).partition([self], request.peers.map(peerKey));
+        this.logger.info({ peers: request.peers }, 'partitioned from peers');
+        return { ok: true, result: {} };
+      case 'heal':
+        this.network?.heal();
+        this.logger.info('partition healed');
+        return { ok: true, result: {} };
+      case 'fault_counts':
+        return { ok: true, result: this.network?.faults ?? emptyFaultCounts() };
+      default:
+        return undefined;
+    }
+  }
+
+  /** A datagram through the fault model (when there is one): lost, corrupted, duplicated or delayed. */
+  private sendThroughFaults(frame: Buffer, port: number, host: string): void {
+    const network = this.network;
+    if (!network) return this.send(frame, port, host);
+    const delays = network.deliveries(this.manager.machineId, peerKey({ host, port }), () => frame.length);
+    // A flipped byte in the MAC: the receiver's authentication must reject the frame (and counts it).
+    const wire = network.lastCorrupted ? flipFirstByte(frame) : frame;
+    for (const delay of delays) {
+      if (delay < 1) this.send(wire, port, host);
+      else setTimeout(() => this.send(wire, port, host), delay).unref();
+    }
+  }
+
   // --- Steps: inputs are handled, journaled, and only then does what they sent leave --------------
   // Commits are coalesced: every step of one turn of the event loop is journaled once, then the
   // packets and answers of that turn go out. Nothing leaves before the state that produced it is saved.
@@ -150,7 +200,7 @@ export class MachineRunner implements MachineHost {
     const then = this.afterCommit;
     this.outbox = [];
     this.afterCommit = [];
-    for (const { frame, port, host } of out) this.send(frame, port, host);
+    for (const { frame, port, host } of out) this.sendThroughFaults(frame, port, host);
     for (const fn of then) fn();
   }
 
@@ -226,7 +276,9 @@ export class MachineRunner implements MachineHost {
       this.afterCommit.push(() => this.respond(socket, id, response));
       this.scheduleCommit();
     };
-    if (request.type === 'ping') answer({ ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } });
+    if (request.type === 'ping') return answer({ ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } });
+    const network = this.networkRequest(request);
+    if (network) answer(network);
     else this.step(() => this.manager.handleApi(request, answer));
   }
 
@@ -240,6 +292,17 @@ export class MachineRunner implements MachineHost {
     }
     socket.write(lengthPrefixed(frame));
   }
+}
+
+/** How the fault model names a peer: the UDP address this machine sends to. */
+function peerKey(peer: { host: string; port: number }): string {
+  return `${peer.host}:${peer.port}`;
+}
+
+function flipFirstByte(frame: Buffer): Buffer {
+  const copy = Buffer.from(frame);
+  copy[0] = copy[0]! ^ 0xff;
+  return copy;
 }
 
 /** The request number of an authenticated frame whose request was refused (0 when it has none). */

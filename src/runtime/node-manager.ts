@@ -9,7 +9,7 @@ import type { ApiRequest, ApiResponse, Body, NodeHandle, Packet, Transport } fro
 import { compiledCheck } from '../messages/compiled-check.ts';
 import { bodyError, checkBody, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
 import type { Node } from '../nodes/node.ts';
-import { NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
+import { InvalidRequestError, NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
 import { ReliableLinks, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
 import type { Cancel, MachineController } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
@@ -159,6 +159,9 @@ export class NodeManager implements MachineController {
         this.host.setClock(request.offsetMs, request.rate);
         this.logger.info({ offset_ms: request.offsetMs, rate: request.rate }, 'clock skewed');
         return { now: this.host.now() };
+      default:
+        // Network faults live in a real machine's packet path: its runner answers them, not its nodes.
+        throw new InvalidRequestError({ reason: 'not_here', detail: `${request.type} is answered by a real machine's runner` });
     }
   }
 

@@ -8,6 +8,7 @@ import type { Registry } from '../nodes/kinds.ts';
 import { reviveError } from '../runtime/errors.ts';
 import type { Mode } from '../settings.ts';
 import type { CallOptions } from './api-client.ts';
+import { faultKinds } from '../messages/network.ts';
 import { UnsupportedFaultError, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from './faults.ts';
 
 export interface MachineSpec {
@@ -175,9 +176,12 @@ export abstract class Spawner {
 
   protected skewedClocks = 0;
 
-  /** The fault kinds this mode counts (checkFaultsFired can only hold it to those). */
+  /**
+   * The fault kinds this mode counts (checkFaultsFired holds it to those): every mode counts the
+   * same events, in the simulator's network model or in each machine runner's own.
+   */
   countedFaults(): FaultKind[] {
-    return [];
+    return faultKinds.filter((kind) => kind !== 'to_down_machine');
   }
 
   /** Faults injected so far, by kind. */

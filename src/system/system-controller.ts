@@ -7,8 +7,8 @@ import type { Logger } from '../logging.ts';
 import type { Body, NodeHandle, NodeRef, Transport } from '../messages/index.ts';
 import type { ConfigInput, KindSchemas, NodeKind, ReplyOf, RequestInput, RequestName } from '../nodes/kinds.ts';
 import { InvalidArgumentError, UnknownMachineError } from '../runtime/errors.ts';
-import { FaultsNeverFiredError, expectedKinds, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from '../spawners/faults.ts';
-import { Rng } from '../spawners/simulated/rng.ts';
+import { FaultsNeverFiredError, expectedKinds, linkConditionsSchema, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from '../spawners/faults.ts';
+import { Rng } from '../runtime/rng.ts';
 import { WaitTimeoutError, type SimulationStats, type SpawnedMachine, type Spawner } from '../spawners/spawner.ts';
 
 export type MachineRef = Pick<SpawnedMachine, 'id' | 'name'>;
@@ -160,8 +160,14 @@ export class SystemController {
 
   /** Change the conditions of every link, or of the links from one machine to another. */
   async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: MachineRef; to: MachineRef }): Promise<void> {
+    // Checked whole before anything is applied: a bad value names itself and changes nothing.
+    const checked = linkConditionsSchema.partial().safeParse(conditions);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      throw new InvalidArgumentError({ argument: `configureNetwork(${['conditions', ...issue.path].join('.')})`, problem: issue.message });
+    }
     if (link) for (const m of [link.from, link.to]) this.machine(m.id);
-    await this.spawner.configureNetwork(conditions, link && { from: link.from.id, to: link.to.id });
+    await this.spawner.configureNetwork(checked.data, link && { from: link.from.id, to: link.to.id });
     for (const kind of expectedKinds(conditions)) this.requested.add(kind);
   }
 

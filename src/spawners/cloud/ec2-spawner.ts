@@ -16,14 +16,14 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import type { Logger } from '../../logging.ts';
-import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
 import { bundleMachine, type Bundle } from '../../runtime/bundle.ts';
 import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { ApiClient } from '../api-client.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
-import { Spawner, type MachineSpec, type SendOptions, type SpawnedMachine, type Systems, type WireAccess } from '../spawner.ts';
+import { RealSpawner } from '../real-spawner.ts';
+import type { MachineSpec, SpawnedMachine, Systems } from '../spawner.ts';
 import { installMessage, renderUserData } from './boot.ts';
 import { MACHINE_TAG, systemTags } from './tags.ts';
 
@@ -47,24 +47,26 @@ export interface Ec2SpawnerOptions {
   batchSize?: number;
   /** How long an instance may take from running to its runner answering. */
   bootTimeoutMs?: number;
+  /** Seeds the machines' fault generators (the test's seed); random when absent. */
+  seed?: number;
 }
 
 export class CloudLaunchError extends Error {
   override name = 'CloudLaunchError';
 }
 
-export class Ec2Spawner extends Spawner {
+export class Ec2Spawner extends RealSpawner {
   readonly mode = 'cloud' as const;
   readonly systemId: string;
   private readonly secret = newSystemSecret();
-  private readonly machines: RealMachines;
+  protected readonly machines: RealMachines;
   /** Every instance this system launched, terminated at teardown. */
   readonly instanceIds: string[] = [];
   private bundle: Promise<Bundle> | undefined;
 
   constructor(private readonly options: Ec2SpawnerOptions) {
     const systemId = `sys-${randomBytes(4).toString('hex')}`;
-    super(options.logger.child({ mode: 'cloud', system_id: systemId }), options.systems);
+    super(options.logger.child({ mode: 'cloud', system_id: systemId }), options.systems, options.seed);
     this.systemId = systemId;
     this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
   }
@@ -174,16 +176,9 @@ export class Ec2Spawner extends Spawner {
     const machine = await retryUntil(deadline, `the runner of ${instance.name} at ${host}`, () =>
       this.machines.add(instance.id, instance.name, api, { host, port: settings.MACHINE_UDP_PORT }),
     );
+    await this.machineJoined(instance.id);
     this.logger.info({ machine_id: instance.id, machine_name: instance.name, instance: instance.instanceId, host }, 'cloud machine started');
     return this.named({ id: instance.id, name: instance.name, transport: machine.transport });
-  }
-
-  protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
-    return this.machines.send(machineId, request, options);
-  }
-
-  override wireAccess(machineId: string): WireAccess {
-    return this.machines.wireAccess(machineId);
   }
 
   async cleanUp(): Promise<void> {

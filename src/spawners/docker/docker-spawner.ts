@@ -11,14 +11,13 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { Logger } from '../../logging.ts';
-import type { ApiRequest, ApiResponse } from '../../messages/index.ts';
 import { READY_LINE } from '../../runtime/machine-runner.ts';
 import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
-import { UnsupportedFaultError, emptyFaultCounts, type FaultCounts, type FaultKind, type LinkConditions } from '../faults.ts';
-import { Spawner, type Attachment, type MachineSpec, type SendOptions, type SpawnedMachine, type Systems, type WireAccess } from '../spawner.ts';
+import { RealSpawner } from '../real-spawner.ts';
+import type { Attachment, MachineSpec, SpawnedMachine, Systems } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
 import { sweepDocker } from './sweep.ts';
@@ -30,22 +29,24 @@ export interface DockerSpawnerOptions {
   systems: Systems;
   settings: Settings;
   docker?: Dockerode;
+  /** Seeds the machines' fault generators (the test's seed); random when absent. */
+  seed?: number;
 }
 
-export class DockerSpawner extends Spawner {
+export class DockerSpawner extends RealSpawner {
   readonly mode = 'virtual' as const;
   readonly systemId: string;
   private readonly secret = newSystemSecret();
   private readonly docker: Dockerode;
   private readonly settings: Settings;
-  private readonly machines: RealMachines;
+  protected readonly machines: RealMachines;
   private readonly containers = new Map<string, StartedTestContainer>();
   private network: Dockerode.Network | undefined;
   private readonly networkName: string;
 
   constructor(options: DockerSpawnerOptions) {
     const systemId = `sys-${randomBytes(4).toString('hex')}`;
-    super(options.logger.child({ mode: 'virtual', system_id: systemId }), options.systems);
+    super(options.logger.child({ mode: 'virtual', system_id: systemId }), options.systems, options.seed);
     this.systemId = systemId;
     this.networkName = `distzero-${systemId}`;
     this.settings = options.settings;
@@ -98,78 +99,14 @@ export class DockerSpawner extends Spawner {
       .withExposedPorts(apiPort, `${udpPort}/udp`)
       .withBindMounts([{ source: logDir, target: CONTAINER_LOG_DIR, mode: 'rw' }])
       .withExtraHosts([{ host: this.settings.DOCKER_HOST_GATEWAY, ipAddress: 'host-gateway' }])
-      // netem and partitions inside the machine need it; nothing else does.
-      .withAddedCapabilities('NET_ADMIN')
       .withWaitStrategy(Wait.forLogMessage(READY_LINE))
       .withStartupTimeout(30_000)
       .start();
     this.containers.set(id, container);
     const machine = await this.connect(id, name, container.getId());
+    await this.machineJoined(id);
     this.logger.info({ machine_id: id, machine_name: name, transport: machine.transport }, 'container machine started');
     return this.named({ id, name, transport: machine.transport });
-  }
-
-  override wireAccess(machineId: string): WireAccess {
-    return this.machines.wireAccess(machineId);
-  }
-
-  // --- Faults ----------------------------------------------------------------------------------
-
-  /** Blackhole routes inside each container cut exactly the pairs asked for, at the kernel. */
-  override async partition(groupA: readonly string[], groupB: readonly string[]): Promise<void> {
-    const cuts: Promise<void>[] = [];
-    for (const a of groupA) {
-      for (const b of groupB) {
-        cuts.push(this.blackhole(a, b), this.blackhole(b, a));
-      }
-    }
-    await Promise.all(cuts);
-  }
-
-  override async heal(): Promise<void> {
-    const routes = [...this.blackholes];
-    this.blackholes.clear();
-    await Promise.all(
-      routes.map((route) => {
-        const [machineId, ip] = route.split(' ');
-        return this.exec(machineId!, ['ip', 'route', 'del', 'blackhole', `${ip}/32`]);
-      }),
-    );
-  }
-
-  /** netem on every container's interface: loss, duplication, delay, reordering — where the kernel has it. */
-  override async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): Promise<void> {
-    if (link) throw new UnsupportedFaultError(this.mode, 'change one link alone', 'netem shapes a whole interface; use partition() to cut links');
-    const netem = netemArguments(conditions);
-    await Promise.all(
-      [...this.containers.keys()].map(async (id) => {
-        const out = await this.exec(id, ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', ...netem], false);
-        if (out.exitCode !== 0) {
-          throw new UnsupportedFaultError(this.mode, 'shape links with netem', `tc in machine ${id} said: ${out.output.trim() || `exit ${out.exitCode}`}`);
-        }
-      }),
-    );
-  }
-
-  private readonly blackholes = new Set<string>();
-
-  private async blackhole(machineId: string, peerId: string): Promise<void> {
-    const peer = this.containers.get(peerId);
-    if (!peer) throw new Error(`no container for machine ${peerId}`);
-    const ip = (await this.docker.getContainer(peer.getId()).inspect()).NetworkSettings.Networks[this.networkName]?.IPAddress;
-    if (!ip) throw new Error(`machine ${peerId} has no address on ${this.networkName}`);
-    const route = `${machineId} ${ip}`;
-    if (this.blackholes.has(route)) return;
-    this.blackholes.add(route);
-    await this.exec(machineId, ['ip', 'route', 'add', 'blackhole', `${ip}/32`]);
-  }
-
-  private async exec(machineId: string, command: string[], check = true): Promise<{ output: string; exitCode: number }> {
-    const container = this.containers.get(machineId);
-    if (!container) throw new Error(`no container for machine ${machineId}`);
-    const result = await container.exec(command);
-    if (check && result.exitCode !== 0) throw new Error(`${command.join(' ')} in machine ${machineId} failed (${result.exitCode}): ${result.output.trim()}`);
-    return result;
   }
 
   /** Reach a started container's API through its published ports (they change when it restarts). */
@@ -187,42 +124,33 @@ export class DockerSpawner extends Spawner {
 
   /** SIGKILL: the machine's process dies mid-step; its journal is what it had committed. */
   override async crash(machineId: string): Promise<void> {
-    const container = this.containers.get(machineId);
-    if (!container) throw new Error(`no container for machine ${machineId}`);
+    const container = this.container(machineId);
+    await this.processDies(machineId);
     this.machines.get(machineId).client.close();
     await this.docker.getContainer(container.getId()).kill({ signal: 'SIGKILL' });
-    this.crashes++;
   }
 
   override async restart(machineId: string): Promise<void> {
-    const container = this.containers.get(machineId);
-    if (!container) throw new Error(`no container for machine ${machineId}`);
+    const container = this.container(machineId);
     const { name } = this.machines.get(machineId);
     await this.docker.getContainer(container.getId()).start();
     const deadline = Date.now() + 30_000;
     for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
       try {
         await this.connect(machineId, name, container.getId());
-        return;
+        break;
       } catch (error) {
         if (Date.now() > deadline) throw new Error(`machine ${name} did not come back after restart: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+    await this.processRestarted(machineId);
   }
 
-  private crashes = 0;
-
-  override async faultCounts(): Promise<FaultCounts> {
-    return { ...emptyFaultCounts(), crashes: this.crashes, partitioned: this.blackholes.size, skewed_clocks: this.skewedClocks };
-  }
-
-  override countedFaults(): FaultKind[] {
-    return ['crashes', 'skewed_clocks'];
-  }
-
-  protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
-    return this.machines.send(machineId, request, options);
+  private container(machineId: string): StartedTestContainer {
+    const container = this.containers.get(machineId);
+    if (!container) throw new Error(`no container for machine ${machineId}`);
+    return container;
   }
 
   async cleanUp(): Promise<void> {
@@ -244,16 +172,4 @@ export class DockerSpawner extends Spawner {
       return fs.existsSync(file) ? [{ name: `machine-${id}.log`, contentType: 'text/plain', path: file }] : [];
     });
   }
-}
-
-/** tc-netem arguments for the conditions asked (percentages and milliseconds). */
-function netemArguments(c: Partial<LinkConditions>): string[] {
-  const args: string[] = [];
-  const pct = (p: number) => `${(p * 100).toFixed(3)}%`;
-  if (c.latencyMs !== undefined || c.jitterMs !== undefined) args.push('delay', `${c.latencyMs ?? 0}ms`, `${c.jitterMs ?? 0}ms`);
-  if (c.drop) args.push('loss', pct(c.drop));
-  if (c.duplicate) args.push('duplicate', pct(c.duplicate));
-  if (c.reorder) args.push('reorder', pct(c.reorder));
-  if (c.tailChance) throw new UnsupportedFaultError('virtual', 'add a heavy delay tail', 'netem has no per-packet tail; use latencyMs and jitterMs');
-  return args;
 }

@@ -9,10 +9,10 @@ import { wireCopy } from '../../messages/wire-copy.ts';
 import { InvalidRequestError, UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { validate } from '../../runtime/wire.ts';
 import { CallTimeoutError } from '../api-client.ts';
-import type { FaultCounts, FaultKind, LinkConditions } from '../faults.ts';
+import type { FaultCounts, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SendOptions, type SimulationStats, type SpawnedMachine, type Systems, type WaitOptions } from '../spawner.ts';
-import { calmNetwork } from './network.ts';
-import { Rng } from './rng.ts';
+import { calmNetwork } from '../../runtime/network-model.ts';
+import { Rng } from '../../runtime/rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import { Simulation } from './simulation.ts';
 
@@ -179,10 +179,6 @@ export class SimulatedSpawner extends Spawner {
 
   override async faultCounts(): Promise<FaultCounts> {
     return { ...this.sim.network.faults, skewed_clocks: this.skewedClocks };
-  }
-
-  override countedFaults(): FaultKind[] {
-    return ['drops', 'duplicates', 'delays', 'reorders', 'partitioned', 'crashes', 'skewed_clocks'];
   }
 
   override async pass(ms: number): Promise<void> {

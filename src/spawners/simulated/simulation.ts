@@ -11,9 +11,10 @@ import type { MachineHost } from '../../runtime/machine-host.ts';
 import { NodeManager } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
 import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
+import { MAC_BYTES } from '../../runtime/wire.ts';
 import { EventQueue } from './event-queue.ts';
-import { NetworkModel } from './network.ts';
-import { Rng } from './rng.ts';
+import { NetworkModel, calmNetwork } from '../../runtime/network-model.ts';
+import { Rng } from '../../runtime/rng.ts';
 import { SimulationError } from './simulation-error.ts';
 import { Trace } from './trace.ts';
 
@@ -115,7 +116,7 @@ export class Simulation {
   constructor(readonly options: SimulationOptions) {
     this.rng = new Rng(options.seed);
     this.trace = new Trace(50, options.recordAll ? Number.POSITIVE_INFINITY : 2000);
-    this.network = new NetworkModel(this.rng);
+    this.network = new NetworkModel(this.rng, calmNetwork);
     this.logger = options.logger;
   }
 
@@ -147,8 +148,9 @@ export class Simulation {
     if (to.kind !== 'sim') throw new Error(`a simulated machine cannot send to ${to.kind} address ${JSON.stringify(to)}`);
     const target = this.machines.get(to.machineId);
     const sentAt = this.now;
-    const delays = this.network.deliveries(from.id, to.machineId);
-    if (delays.length === 0) {
+    const delays = this.network.deliveries(from.id, to.machineId, () => sealedBytes(packet));
+    // A corrupted packet arrives, and its receiver's frame authentication throws it away.
+    if (delays.length === 0 || this.network.lastCorrupted) {
       this.trace.add(sentAt, 'lost', from.id, to.machineId, sentAt, packet);
       return;
     }
@@ -209,4 +211,9 @@ export class Simulation {
   runFor(ms: number): void {
     this.runUntil(this.now + ms);
   }
+}
+
+/** A packet's size on a real wire: its JSON and the frame's 32-byte MAC. */
+function sealedBytes(packet: Packet): number {
+  return Buffer.byteLength(JSON.stringify(packet)) + MAC_BYTES;
 }

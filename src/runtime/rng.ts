@@ -35,3 +35,10 @@ export class Rng {
     return out.slice(0, chars);
   }
 }
+
+/** FNV-1a: a string to 32 bits, to mix names into seeds and digests (not for security). */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}

@@ -1,30 +1,28 @@
 /**
- * The simulated network, held as data: latency, per-link faults and partitions live here, not in
- * nodes. For each packet it decides, from the seeded generator, whether it is lost, how many copies
- * arrive and after how long.
+ * The network's faults, held as data: latency, per-link conditions and partitions live here, not in
+ * nodes. For each packet it decides, from a seeded generator, whether it is lost, corrupted or too
+ * large, how many copies arrive and after how long. The simulator asks it about every packet between
+ * its machines; a real machine's runner asks it about every datagram it sends, so the same
+ * conditions mean the same thing — and are counted the same way — in every mode.
  */
-import { emptyFaultCounts, type FaultCounts, type LinkConditions } from '../faults.ts';
+import { emptyFaultCounts, type FaultCounts, type LinkConditions } from '../messages/network.ts';
 import type { Rng } from './rng.ts';
 
-export const calmNetwork: LinkConditions = {
-  drop: 0,
-  duplicate: 0,
-  latencyMs: 1,
-  jitterMs: 4,
-  tailChance: 0,
-  tailMs: 0,
-  reorder: 0,
-};
+export { calmNetwork } from '../messages/network.ts';
 
 const pairKey = (from: string, to: string) => `${from}\u0000${to}`;
 
 export class NetworkModel {
-  private global: LinkConditions = calmNetwork;
   private readonly perLink = new Map<string, LinkConditions>();
   private readonly cut = new Set<string>();
   readonly faults: FaultCounts = emptyFaultCounts();
+  /** Whether the last packet `deliveries` decided on had a byte flipped (its copies still travel). */
+  lastCorrupted = false;
 
-  constructor(private readonly rng: Rng) {}
+  constructor(
+    private readonly rng: Rng,
+    private global: LinkConditions,
+  ) {}
 
   configure(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): void {
     if (!link) {
@@ -55,17 +53,27 @@ export class NetworkModel {
 
   /**
    * The delays after which copies of one packet from `from` to `to` arrive: none when it is lost,
-   * two when it is duplicated.
+   * two when it is duplicated. `bytes` (its sealed size) is only read when the link has a maximum.
+   * A corrupted packet still travels (`lastCorrupted`): its receiver's authentication rejects it.
    */
-  deliveries(from: string, to: string): number[] {
+  deliveries(from: string, to: string, bytes: () => number): number[] {
+    this.lastCorrupted = false;
     if (this.cut.size > 0 && this.cut.has(pairKey(from, to))) {
       this.faults.partitioned++;
       return [];
     }
     const c = this.conditions(from, to);
+    if (c.maxDatagramBytes > 0 && bytes() > c.maxDatagramBytes) {
+      this.faults.oversized++;
+      return [];
+    }
     if (c.drop > 0 && this.rng.chance(c.drop)) {
       this.faults.drops++;
       return [];
+    }
+    if (c.corrupt > 0 && this.rng.chance(c.corrupt)) {
+      this.faults.corrupted++;
+      this.lastCorrupted = true;
     }
     const first = this.delay(c);
     if (c.duplicate > 0 && this.rng.chance(c.duplicate)) {

@@ -1,0 +1,108 @@
+/**
+ * What the docker and cloud spawners share: machines that run the real runner, reached through
+ * their API clients. Network faults are the runner's: each machine applies the conditions to the
+ * datagrams it sends (see MachineRunner), so they need nothing from the kernel or the cloud, and
+ * each counts what it did. A mode adds only how machines start, crash and come back.
+ */
+import { randomInt } from 'node:crypto';
+import type { Logger } from '../logging.ts';
+import type { ApiRequest, ApiResponse } from '../messages/index.ts';
+import { addFaultCounts, emptyFaultCounts, type FaultCounts, type LinkConditions } from '../messages/network.ts';
+import type { RealMachines } from './real-machines.ts';
+import { Spawner, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
+
+export abstract class RealSpawner extends Spawner {
+  protected abstract readonly machines: RealMachines;
+  /** Seeds every machine's fault generator (with the machine's id), as the simulator's is seeded. */
+  readonly seed: number;
+  protected crashes = 0;
+  /** The last counts each running process reported, and the counts of processes that died. */
+  private readonly lastCounts = new Map<string, FaultCounts>();
+  private readonly countsOfDead = emptyFaultCounts();
+  /**
+   * The network requests each machine was given, in order: the network is not the machine's, so a
+   * restarted process is told them again (a restart must not heal a partition).
+   */
+  private readonly applied = new Map<string, ApiRequest[]>();
+  /** Conditions asked for every link: machines started later get them too, as in simulation. */
+  private readonly everyLink: ApiRequest[] = [];
+
+  constructor(logger: Logger, systems: Systems, seed: number | undefined) {
+    super(logger, systems);
+    this.seed = seed ?? randomInt(2 ** 31 - 1);
+  }
+
+  protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
+    return this.machines.send(machineId, request, options);
+  }
+
+  override wireAccess(machineId: string): WireAccess {
+    return this.machines.wireAccess(machineId);
+  }
+
+  override async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): Promise<void> {
+    const seed = this.seed;
+    if (link) return this.apply(link.from, { type: 'configure_network', seed, conditions, to: this.peer(link.to) });
+    const request: ApiRequest = { type: 'configure_network', seed, conditions };
+    this.everyLink.push(request);
+    await Promise.all(this.machines.all().map((m) => this.request(m.id, request)));
+  }
+
+  /** Each side stops sending to the other: both directions are cut, in the machines' own packet path. */
+  override async partition(groupA: readonly string[], groupB: readonly string[]): Promise<void> {
+    const tell = (group: readonly string[], peers: readonly string[]) =>
+      group.map((id) => this.apply(id, { type: 'partition', seed: this.seed, peers: peers.map((p) => this.peer(p)) }));
+    await Promise.all([...tell(groupA, groupB), ...tell(groupB, groupA)]);
+  }
+
+  override async heal(): Promise<void> {
+    for (const [id, requests] of this.applied) this.applied.set(id, requests.filter((r) => r.type !== 'partition'));
+    await Promise.all(this.machines.all().map((m) => this.request(m.id, { type: 'heal' })));
+  }
+
+  private async apply(machineId: string, request: ApiRequest): Promise<void> {
+    await this.request(machineId, request);
+    this.applied.set(machineId, [...(this.applied.get(machineId) ?? []), request]);
+  }
+
+  override async faultCounts(): Promise<FaultCounts> {
+    await Promise.all(this.machines.all().map((m) => this.fetchCounts(m.id)));
+    const total = addFaultCounts(emptyFaultCounts(), this.countsOfDead);
+    for (const counts of this.lastCounts.values()) addFaultCounts(total, counts);
+    return { ...total, crashes: this.crashes, skewed_clocks: this.skewedClocks };
+  }
+
+  private async fetchCounts(machineId: string): Promise<void> {
+    try {
+      this.lastCounts.set(machineId, await this.request(machineId, { type: 'fault_counts' }, { timeoutMs: 5_000 }));
+    } catch {
+      // Down, or not answering: what it said last still counts.
+    }
+  }
+
+  /** Call just before a machine's process is killed: what it counted outlives it. */
+  protected async processDies(machineId: string): Promise<void> {
+    await this.fetchCounts(machineId);
+    const counts = this.lastCounts.get(machineId);
+    if (counts) addFaultCounts(this.countsOfDead, counts);
+    this.lastCounts.delete(machineId);
+    this.crashes++;
+  }
+
+  /** Call once a new machine answers: it gets the conditions already asked for every link. */
+  protected async machineJoined(machineId: string): Promise<void> {
+    for (const request of this.everyLink) await this.request(machineId, request);
+  }
+
+  /** Call once a restarted machine answers: it is given the network it had. */
+  protected async processRestarted(machineId: string): Promise<void> {
+    await this.machineJoined(machineId);
+    for (const request of this.applied.get(machineId) ?? []) await this.request(machineId, request);
+  }
+
+  private peer(machineId: string): { host: string; port: number } {
+    const { address } = this.machines.get(machineId).transport;
+    if (address.kind !== 'udp') throw new Error(`machine ${machineId} has no UDP address`);
+    return { host: address.host, port: address.port };
+  }
+}
