@@ -64,7 +64,12 @@ export class ApiClient {
     });
   }
 
-  close(): void {
+  /**
+   * Drop the connection. Calls still waiting fail with `reason` when one is given (MachineDownError
+   * when the machine was crashed), else with the socket's own "closed" error once it closes.
+   */
+  close(reason?: Error): void {
+    if (reason) this.rejectPending(reason);
     this.socket?.destroy();
     this.socket = undefined;
     this.connecting = undefined;
@@ -109,11 +114,15 @@ export class ApiClient {
   }
 
   private failAll(error: Error): void {
+    this.rejectPending(error);
+    if (this.socket) this.close();
+  }
+
+  private rejectPending(error: Error): void {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(error);
     }
     this.pending.clear();
-    if (this.socket) this.close();
   }
 }

@@ -186,15 +186,15 @@ export class DockerSpawner extends Spawner {
   }
 
   /** SIGKILL: the machine's process dies mid-step; its journal is what it had committed. */
-  override async crash(machineId: string): Promise<void> {
+  protected override async crashMachine(machineId: string): Promise<void> {
     const container = this.containers.get(machineId);
     if (!container) throw new Error(`no container for machine ${machineId}`);
-    this.machines.get(machineId).client.close();
+    this.machines.down(machineId);
     await this.docker.getContainer(container.getId()).kill({ signal: 'SIGKILL' });
     this.crashes++;
   }
 
-  override async restart(machineId: string): Promise<void> {
+  protected override async restartMachine(machineId: string): Promise<void> {
     const container = this.containers.get(machineId);
     if (!container) throw new Error(`no container for machine ${machineId}`);
     const { name } = this.machines.get(machineId);
