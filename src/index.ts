@@ -33,6 +33,7 @@ export {
   InvalidArgumentError,
   InvalidBodyError,
   InvalidRequestError,
+  MachineDownError,
   NoTransportError,
   ReplyError,
   UnexpectedMessageError,

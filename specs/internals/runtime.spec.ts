@@ -12,12 +12,12 @@ const simulated = { tag: '@simulated' };
 test.describe('runtime', () => {
   test('sending to a node with no transport raises NoTransportError', simulated, () => {
     const sim = new Simulation({ seed: 7, logger: pino({ level: 'silent' }), registry: systems });
-    const machine = sim.addMachine('m1', 'one');
+    const manager = sim.addMachine('m1', 'one').manager!;
     const to = { id: 'b', machineId: 'm2', kind: 'output_leaf' };
-    const send = () => machine.manager.send('a', to, inc(1));
+    const send = () => manager.send('a', to, inc(1));
     expect(send).toThrow(NoTransportError);
     expect(send).toThrow('node a has no transport to node b');
-    machine.manager.setTransport(to, { machineId: 'm2', address: { kind: 'sim', machineId: 'm2' } });
+    manager.setTransport(to, { machineId: 'm2', address: { kind: 'sim', machineId: 'm2' } });
     expect(send).not.toThrow();
   });
 

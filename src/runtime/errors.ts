@@ -45,6 +45,17 @@ export class UnknownMachineError extends DistZeroError<{ machineId: string }> {
   }
 }
 
+/**
+ * A call to a machine that is down (crashed and not restarted), or in flight to it when it crashed:
+ * a dead process answers nothing, so the call fails at once rather than waiting for its timeout.
+ */
+export class MachineDownError extends DistZeroError<{ machineId: string; machine: string }> {
+  override name = 'MachineDownError';
+  constructor(details: MachineDownError['details']) {
+    super(details, `machine ${details.machine} is down (crashed and not restarted)`);
+  }
+}
+
 /** A node tried to send to a node whose transport it was never given (as in the seed). */
 export class NoTransportError extends DistZeroError<{ fromNodeId: string; toNodeId: string }> {
   override name = 'NoTransportError';
@@ -102,6 +113,7 @@ const revivable: Record<string, { prototype: Error }> = {
   UnknownKindError,
   UnknownNodeError,
   UnknownMachineError,
+  MachineDownError,
   NoTransportError,
   UnexpectedMessageError,
   ReplyError,

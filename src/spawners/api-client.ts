@@ -34,6 +34,8 @@ export class ApiClient {
   private connecting: Promise<net.Socket> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Why the spawner closed this client, for calls that were still connecting. */
+  private closedBy: Error | undefined;
   private readonly sealer: FrameSealer;
 
   constructor(
@@ -52,6 +54,8 @@ export class ApiClient {
   /** Send any sealed value as a numbered request and read its answer (the boot loader's install speaks this too). */
   async call(request: unknown, options: Partial<CallOptions> & { what: string }): Promise<ApiResponse> {
     const socket = await this.connect();
+    // Closed while this call waited for its connection: it fails as the calls already waiting did.
+    if (socket.destroyed && this.closedBy) throw this.closedBy;
     const id = this.nextId++;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<ApiResponse>((resolve, reject) => {
@@ -64,7 +68,15 @@ export class ApiClient {
     });
   }
 
-  close(): void {
+  /**
+   * Drop the connection. Calls still waiting fail with `reason` when one is given (MachineDownError
+   * when the machine was crashed), else with the socket's own "closed" error once it closes.
+   */
+  close(reason?: Error): void {
+    if (reason) {
+      this.closedBy = reason;
+      this.rejectPending(reason);
+    }
     this.socket?.destroy();
     this.socket = undefined;
     this.connecting = undefined;
@@ -109,11 +121,15 @@ export class ApiClient {
   }
 
   private failAll(error: Error): void {
+    this.rejectPending(error);
+    if (this.socket) this.close();
+  }
+
+  private rejectPending(error: Error): void {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(error);
     }
     this.pending.clear();
-    if (this.socket) this.close();
   }
 }

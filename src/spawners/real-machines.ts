@@ -1,10 +1,11 @@
 /**
  * What the docker and cloud spawners share once their machines are up: an API client per machine,
- * the machine's self-reported transport, and closing the clients.
+ * the machine's self-reported transport, and closing the clients (failing their calls when a machine dies).
  */
 import type { ApiRequest, ApiResponse, Transport } from '../messages/index.ts';
 import type { WireAccess } from './spawner.ts';
 import { apiResultSchemas } from '../messages/index.ts';
+import { MachineDownError } from '../runtime/errors.ts';
 import { ApiClient, type CallOptions } from './api-client.ts';
 
 export interface RealMachine {
@@ -52,6 +53,12 @@ export class RealMachines {
 
   send(id: string, request: ApiRequest, options: CallOptions): Promise<ApiResponse> {
     return this.get(id).client.request(request, options);
+  }
+
+  /** The machine is being killed: its calls in flight fail with MachineDownError, never a timeout. */
+  down(id: string): void {
+    const { name, client } = this.get(id);
+    client.close(new MachineDownError({ machineId: id, machine: name }));
   }
 
   all(): RealMachine[] {

@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../logging.ts';
 import type { ApiRequest, ApiResponse } from '../messages/index.ts';
-import { addFaultCounts, emptyFaultCounts, type FaultCounts, type LinkConditions } from '../messages/network.ts';
+import { addFaultCounts, emptyFaultCounts, faultCountsSchema, type FaultCounts, type LinkConditions } from '../messages/network.ts';
 import type { RealMachines } from './real-machines.ts';
 import { Spawner, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
 
@@ -15,7 +15,6 @@ export abstract class RealSpawner extends Spawner {
   protected abstract readonly machines: RealMachines;
   /** Seeds every machine's fault generator (with the machine's id), as the simulator's is seeded. */
   readonly seed: number;
-  protected crashes = 0;
   /** The last counts each running process reported, and the counts of processes that died. */
   private readonly lastCounts = new Map<string, FaultCounts>();
   private readonly countsOfDead = emptyFaultCounts();
@@ -74,10 +73,20 @@ export abstract class RealSpawner extends Spawner {
 
   private async fetchCounts(machineId: string): Promise<void> {
     try {
-      this.lastCounts.set(machineId, await this.request(machineId, { type: 'fault_counts' }, { timeoutMs: 5_000 }));
+      this.lastCounts.set(machineId, faultCountsSchema.parse(await this.direct(machineId, { type: 'fault_counts' }, 5_000)));
     } catch {
       // Down, or not answering: what it said last still counts.
     }
+  }
+
+  /**
+   * A request straight to the machine's process, for the crash and restart paths themselves (the
+   * test's own calls to a machine marked down are refused before they are sent).
+   */
+  private async direct(machineId: string, request: ApiRequest, timeoutMs = 15_000): Promise<unknown> {
+    const response = await this.machines.send(machineId, request, { timeoutMs, what: request.type, machine: machineId });
+    if (!response.ok) throw new Error(`machine ${machineId} refused ${request.type}: ${response.error.message}`);
+    return response.result;
   }
 
   /** Call just before a machine's process is killed: what it counted outlives it. */
@@ -86,18 +95,17 @@ export abstract class RealSpawner extends Spawner {
     const counts = this.lastCounts.get(machineId);
     if (counts) addFaultCounts(this.countsOfDead, counts);
     this.lastCounts.delete(machineId);
-    this.crashes++;
   }
 
   /** Call once a new machine answers: it gets the conditions already asked for every link. */
   protected async machineJoined(machineId: string): Promise<void> {
-    for (const request of this.everyLink) await this.request(machineId, request);
+    for (const request of this.everyLink) await this.direct(machineId, request);
   }
 
   /** Call once a restarted machine answers: it is given the network it had. */
   protected async processRestarted(machineId: string): Promise<void> {
     await this.machineJoined(machineId);
-    for (const request of this.applied.get(machineId) ?? []) await this.request(machineId, request);
+    for (const request of this.applied.get(machineId) ?? []) await this.direct(machineId, request);
   }
 
   private peer(machineId: string): { host: string; port: number } {

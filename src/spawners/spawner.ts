@@ -5,7 +5,7 @@
 import type { Logger } from '../logging.ts';
 import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, type Transport } from '../messages/index.ts';
 import type { Registry } from '../nodes/kinds.ts';
-import { reviveError } from '../runtime/errors.ts';
+import { InvalidArgumentError, MachineDownError, reviveError } from '../runtime/errors.ts';
 import type { Mode } from '../settings.ts';
 import type { CallOptions } from './api-client.ts';
 import { faultKinds } from '../messages/network.ts';
@@ -127,6 +127,11 @@ export abstract class Spawner {
     return machine;
   }
 
+  /** A machine's name for messages (its id when it has none). */
+  protected nameOf(machineId: string): string {
+    return this.names.get(machineId) ?? machineId;
+  }
+
   /** A fresh id: seeded in simulation, random in real modes. */
   abstract newId(prefix: string): string;
 
@@ -159,12 +164,42 @@ export abstract class Spawner {
     throw new UnsupportedFaultError(this.mode, 'heal a partition');
   }
 
-  /** Stop a machine abruptly; what it had not yet made durable is lost. */
-  async crash(_machineId: string): Promise<void> {
+  /** Machines crashed and not yet restarted: every mode refuses calls to them the same way. */
+  private readonly down = new Set<string>();
+
+  /**
+   * Stop a machine abruptly; what it had not yet made durable is lost, and every call in flight to it
+   * fails with MachineDownError. A machine already down is refused before anything is done.
+   */
+  async crash(machineId: string): Promise<void> {
+    if (this.down.has(machineId)) throw new InvalidArgumentError({ argument: 'crash(machine)', problem: `machine ${this.nameOf(machineId)} is already down` });
+    // Down before the mode acts: a call made while the crash is under way must not reach the dying machine.
+    this.down.add(machineId);
+    try {
+      await this.crashMachine(machineId);
+    } catch (error) {
+      this.down.delete(machineId);
+      throw error;
+    }
+    this.crashes++;
+  }
+
+  /** Crashes so far: every mode counts them here, as it counts skewed clocks. */
+  protected crashes = 0;
+
+  /** Start a crashed machine again from its journal. A machine that is up is refused. */
+  async restart(machineId: string): Promise<void> {
+    if (!this.down.has(machineId)) throw new InvalidArgumentError({ argument: 'restart(machine)', problem: `machine ${this.nameOf(machineId)} is up` });
+    await this.restartMachine(machineId);
+    this.down.delete(machineId);
+  }
+
+  /** The mode's crash: kill the machine's process (after `down` already refuses new calls to it). */
+  protected async crashMachine(_machineId: string): Promise<void> {
     throw new UnsupportedFaultError(this.mode, 'crash a machine');
   }
 
-  async restart(_machineId: string): Promise<void> {
+  protected async restartMachine(_machineId: string): Promise<void> {
     throw new UnsupportedFaultError(this.mode, 'restart a machine');
   }
 
@@ -212,7 +247,8 @@ export abstract class Spawner {
    * schema, an unknown node...) is raised here as the same class with the same message.
    */
   async request<R extends ApiRequest>(machineId: string, request: R, options: { timeoutMs?: number; what?: string } = {}): Promise<ApiResult<R['type']>> {
-    const machine = this.names.get(machineId) ?? machineId;
+    const machine = this.nameOf(machineId);
+    if (this.down.has(machineId)) throw new MachineDownError({ machineId, machine });
     const response = await this.send(machineId, request, { timeoutMs: options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, what: options.what ?? request.type, machine });
     if (!response.ok) throw reviveError(response.error, `machine ${machine}`) ?? new MachineApiError(machineId, request.type, response.error);
     if (!this.answersFromWire) return response.result as ApiResult<R['type']>;

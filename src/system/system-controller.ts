@@ -206,13 +206,19 @@ export class SystemController {
     return this.spawner.heal();
   }
 
-  crash(machine: MachineRef): Promise<void> {
+  /**
+   * Kill a machine's process: what it had not journaled is lost, calls in flight to it and calls
+   * made while it is down fail with MachineDownError. Crashing a machine already down is refused.
+   */
+  async crash(machine: MachineRef): Promise<void> {
     this.machine(machine.id);
-    this.requested.add('crashes');
     this.logger.info({ machine_name: machine.name }, 'crash');
-    return this.spawner.crash(machine.id);
+    await this.spawner.crash(machine.id);
+    // Only once it happened: a refused crash must not make checkFaultsFired expect one.
+    this.requested.add('crashes');
   }
 
+  /** Start a crashed machine again from its journal; restarting a machine that is up is refused. */
   restart(machine: MachineRef): Promise<void> {
     this.machine(machine.id);
     this.logger.info({ machine_name: machine.name }, 'restart');

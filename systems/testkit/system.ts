@@ -1,9 +1,10 @@
 /**
  * A tiny system for checking the framework itself: a node kind whose request takes an integer and
  * whose other request answers with a reply that breaks its own schema (a bug a user's node could
- * have), so specs can show how every mode refuses both.
+ * have), so specs can show how every mode refuses both; and a ticker whose resume can be planted
+ * with a bug, so specs can show a crash catches it.
  */
-import { Node, defineNode, defineSystem, noMessages, z, type RequestOf } from 'distzero';
+import { Node, defineNode, defineSystem, noMessages, z, type Reply, type RequestOf } from 'distzero';
 
 const probeSchemas = {
   config: z.object({ label: z.string().min(1) }),
@@ -30,5 +31,60 @@ class ProbeNode extends Node<typeof probeSchemas> {
   }
 }
 
+const tickerSchemas = {
+  config: z.object({
+    periodMs: z.number().positive().default(100),
+    /** Planted bug: after a restart the ticker forgets to re-arm its timer, and stops. */
+    brokenResume: z.boolean().default(false),
+  }),
+  messages: noMessages,
+  state: z.object({ ticks: z.number().int().nonnegative() }),
+  requests: {
+    /** How many times it has ticked. */
+    ticks: { args: z.object({}), reply: z.object({ ticks: z.number().int().nonnegative() }) },
+    /** Answered once it has ticked `ticks` times: a call that stays in flight. */
+    await_ticks: { args: z.object({ ticks: z.number().int() }), reply: z.object({ ticks: z.number().int().nonnegative() }) },
+  },
+};
+
+/** Counts ticks of its own timer: its only durable state is the count, its timer lives in the process. */
+class TickerNode extends Node<typeof tickerSchemas> {
+  protected state = { ticks: 0 };
+  /** Calls held until enough ticks: process memory, so a crash loses them (their callers hear of it). */
+  private held: { ticks: number; reply: Reply<typeof tickerSchemas> }[] = [];
+
+  override initialize(): void {
+    this.tickLater();
+  }
+
+  /** A restarted process has no timers: the ticker must arm its own again (unless the bug is planted). */
+  protected override resume(): void {
+    if (!this.config.brokenResume) this.tickLater();
+  }
+
+  private tickLater(): void {
+    this.setTimer(this.config.periodMs, () => {
+      this.state.ticks++;
+      const due = this.held.filter((h) => h.ticks <= this.state.ticks);
+      this.held = this.held.filter((h) => h.ticks > this.state.ticks);
+      for (const { reply } of due) reply({ ticks: this.state.ticks });
+      this.tickLater();
+    });
+  }
+
+  receive(message: never): void {
+    this.unexpected(message);
+  }
+
+  override answer(request: RequestOf<typeof tickerSchemas>, reply: Reply<typeof tickerSchemas>) {
+    if (request.type === 'await_ticks' && request.ticks > this.state.ticks) {
+      this.held.push({ ticks: request.ticks, reply });
+      return;
+    }
+    return { ticks: this.state.ticks };
+  }
+}
+
 export const probeNode = defineNode('testkit.probe', probeSchemas, ProbeNode);
-export const testkitSystem = defineSystem('testkit', [probeNode]);
+export const tickerNode = defineNode('testkit.ticker', tickerSchemas, TickerNode);
+export const testkitSystem = defineSystem('testkit', [probeNode, tickerNode]);

@@ -123,14 +123,14 @@ export class DockerSpawner extends RealSpawner {
   }
 
   /** SIGKILL: the machine's process dies mid-step; its journal is what it had committed. */
-  override async crash(machineId: string): Promise<void> {
+  protected override async crashMachine(machineId: string): Promise<void> {
     const container = this.container(machineId);
     await this.processDies(machineId);
-    this.machines.get(machineId).client.close();
+    this.machines.down(machineId);
     await this.docker.getContainer(container.getId()).kill({ signal: 'SIGKILL' });
   }
 
-  override async restart(machineId: string): Promise<void> {
+  protected override async restartMachine(machineId: string): Promise<void> {
     const container = this.container(machineId);
     const { name } = this.machines.get(machineId);
     await this.docker.getContainer(container.getId()).start();

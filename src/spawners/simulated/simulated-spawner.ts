@@ -6,7 +6,7 @@
 import type { Logger } from '../../logging.ts';
 import { apiFrameSchema, type ApiRequest, type ApiResponse } from '../../messages/index.ts';
 import { wireCopy } from '../../messages/wire-copy.ts';
-import { InvalidRequestError, UnknownMachineError, describeError } from '../../runtime/errors.ts';
+import { InvalidRequestError, MachineDownError, UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { validate } from '../../runtime/wire.ts';
 import { CallTimeoutError } from '../api-client.ts';
 import type { FaultCounts, LinkConditions } from '../faults.ts';
@@ -25,6 +25,12 @@ export interface SimulatedSpawnerOptions {
   brokenDedup?: boolean;
   /** Keep the whole trace (the determinism check compares two runs event by event). */
   recordAll?: boolean;
+}
+
+/** A request on its way: which machine it is for, and how to fail it (at most once). */
+interface Call {
+  machineId: string;
+  fail: (error: unknown) => void;
 }
 
 export class SimulatedSpawner extends Spawner {
@@ -65,29 +71,35 @@ export class SimulatedSpawner extends Spawner {
    * real wire, so a bad body fails here exactly as it fails on a real machine. Requests made
    * together (Promise.all) are in flight together: reading a thousand outputs costs one round trip
    * of virtual time, not a thousand. A request not answered within its timeout (virtual ms) fails
-   * with CallTimeoutError, as a real one does.
+   * with CallTimeoutError, as a real one does; one to a machine that is down, or that crashes
+   * before answering, fails with MachineDownError (the request dies with the process it reached).
    */
   protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
     const machine = this.sim.machines.get(machineId);
     if (!machine) return Promise.reject(new UnknownMachineError({ machineId }));
+    const down = () => new MachineDownError({ machineId, machine: options.machine });
+    // The process the request is meant for: after a crash, a restarted machine runs another one.
+    const target = machine.manager;
+    if (!target) return Promise.reject(down());
     return new Promise<ApiResponse>((resolve, reject) => {
-      const call = { reject };
+      const call: Call = { machineId, fail: (error) => finish(() => reject(error)) };
       this.inFlight.add(call);
       const finish = (settle: () => void) => {
         if (!this.inFlight.delete(call)) return;
         cancelTimeout();
         settle();
       };
-      const cancelTimeout = this.sim.schedule(options.timeoutMs, () => finish(() => reject(new CallTimeoutError(options.what, options.machine, options.timeoutMs))));
+      const cancelTimeout = this.sim.schedule(options.timeoutMs, () => call.fail(new CallTimeoutError(options.what, options.machine, options.timeoutMs)));
       const wire = validate(apiFrameSchema, wireCopy({ id: 0, request }));
       this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
         this.sim.trace.add(this.sim.now, 'api', 'test', machineId, this.sim.now, request.type);
+        if (machine.manager !== target) return call.fail(down());
         const respond = (response: ApiResponse) => {
           const answer = wireCopy(response);
           this.sim.schedule(this.sim.network.delay(calmNetwork), () => finish(() => resolve(answer)));
         };
         if (!wire.ok) respond({ ok: false, error: describeError(new InvalidRequestError({ reason: wire.reason, detail: wire.detail })) });
-        else machine.manager.handleApi(wire.value.request, respond);
+        else target.handleApi(wire.value.request, respond);
       });
       if (!this.driving) {
         this.driving = true;
@@ -96,7 +108,7 @@ export class SimulatedSpawner extends Spawner {
     });
   }
 
-  private readonly inFlight = new Set<{ reject: (error: unknown) => void }>();
+  private readonly inFlight = new Set<Call>();
   private driving = false;
 
   /** Run the simulation until every request in flight has its answer (or a node fails). */
@@ -104,8 +116,7 @@ export class SimulatedSpawner extends Spawner {
     try {
       this.sim.runWhile(() => this.inFlight.size > 0);
     } catch (error) {
-      for (const call of this.inFlight) call.reject(error);
-      this.inFlight.clear();
+      for (const call of this.inFlight) call.fail(error);
     } finally {
       this.driving = false;
     }
@@ -124,8 +135,8 @@ export class SimulatedSpawner extends Spawner {
     let delivered = 0;
     let retransmitted = 0;
     for (const machine of this.sim.allMachines()) {
-      delivered += machine.manager.links.stats.delivered;
-      retransmitted += machine.manager.links.stats.retransmitted;
+      delivered += machine.linkStats.delivered;
+      retransmitted += machine.linkStats.retransmitted;
     }
     return { events: this.sim.eventsRun, delivered, retransmitted, virtualMs: this.sim.now };
   }
@@ -168,17 +179,19 @@ export class SimulatedSpawner extends Spawner {
     this.sim.network.heal();
   }
 
-  override async crash(machineId: string): Promise<void> {
+  /** The machine's process dies now: only its journal is left, and every call in flight to it fails. */
+  protected override async crashMachine(machineId: string): Promise<void> {
     this.sim.machine(machineId).crash();
-    this.sim.network.faults.crashes++;
+    const down = new MachineDownError({ machineId, machine: this.nameOf(machineId) });
+    for (const call of this.inFlight) if (call.machineId === machineId) call.fail(down);
   }
 
-  override async restart(machineId: string): Promise<void> {
+  protected override async restartMachine(machineId: string): Promise<void> {
     this.sim.machine(machineId).restart();
   }
 
   override async faultCounts(): Promise<FaultCounts> {
-    return { ...this.sim.network.faults, skewed_clocks: this.skewedClocks };
+    return { ...this.sim.network.faults, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 
   override async pass(ms: number): Promise<void> {
@@ -186,7 +199,7 @@ export class SimulatedSpawner extends Spawner {
   }
 
   async cleanUp(): Promise<void> {
-    for (const machine of this.sim.allMachines()) machine.manager.close();
+    for (const machine of this.sim.allMachines()) machine.manager?.close();
   }
 
   override async attachments(_failed: boolean): Promise<Attachment[]> {

@@ -8,7 +8,8 @@ import type { Address, Packet } from '../../messages/index.ts';
 import { packetSchema } from '../../messages/index.ts';
 import type { Cancel } from '../../runtime/machine-controller.ts';
 import type { MachineHost } from '../../runtime/machine-host.ts';
-import { NodeManager } from '../../runtime/node-manager.ts';
+import type { LinkStats } from '../../runtime/links.ts';
+import { NodeManager, type MachineSnapshot } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
 import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { MAC_BYTES } from '../../runtime/wire.ts';
@@ -34,20 +35,30 @@ export interface SimulationOptions {
 /** Every machine's clock until it is skewed: shared, so an unskewed machine carries none of its own. */
 const TRUE_CLOCK = Object.freeze({ baseTrue: 0, baseMachine: 0, rate: 1 });
 
+const NO_LINK_STATS: Readonly<LinkStats> = Object.freeze({ sent: 0, retransmitted: 0, delivered: 0, duplicatesDropped: 0 });
+
 /**
- * One simulated machine: the MachineHost its NodeManager runs on. A crash stops it abruptly: packets
- * sent to it are lost and its timers wait; a restart resumes it with its state intact, as a machine
- * that journals its state before acknowledging anything would. So a crash costs time and the packets
- * that reached it while down — which the links retransmit — and nothing else.
+ * One simulated machine: the MachineHost its NodeManager — its process — runs on. A crash is the
+ * process dying: the machine keeps only its journal (the NodeManager's snapshot, which the real
+ * runner writes after every step, so at the crash instant it is the state after the last event);
+ * the nodes, every timer they or the links had armed, and the calls in flight to it are gone, and
+ * packets that reach it while down are lost. A restart builds a new NodeManager and restores the
+ * journal exactly as the real runner does at boot (each state checked by its kind's schema, each
+ * node's `resume` re-arming its own timers). So a node whose resume forgets something fails here
+ * as it would on a real machine.
  */
 export class SimulatedMachine implements MachineHost {
   readonly address: Address;
-  readonly manager: NodeManager;
   readonly incarnation: string;
+  /** The running process; undefined while the machine is down. */
+  manager: NodeManager | undefined;
+  /** What the process had journaled when it died; undefined while the machine is up. */
+  private journal: string | undefined;
+  /** Bumped by every crash: a timer armed in an earlier life of the machine never fires. */
+  private life = 0;
+  /** The link counters of earlier lives (not part of the journal), carried into the next process. */
+  private pastStats: LinkStats | undefined;
   private ownLogger: Logger | undefined;
-  up = true;
-  /** Timers that came due while the machine was down, in the order they came due. */
-  private deferred: (() => void)[] | undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -56,26 +67,47 @@ export class SimulatedMachine implements MachineHost {
   ) {
     this.address = { kind: 'sim', machineId: id };
     this.incarnation = sim.rng.hex(8);
-    // Packets that went through JSON are checked on arrival, as a real machine checks its wire's.
-    this.manager = new NodeManager(id, name, this, sim.options.registry, { checkArrivals: sim.options.serialize ?? false });
-    if (sim.options.brokenDedup) this.manager.links.dedup = false;
+    this.manager = this.boot();
+  }
+
+  get up(): boolean {
+    return this.manager !== undefined;
+  }
+
+  /** Counters of every life of this machine, for the simulation's stats. */
+  get linkStats(): Readonly<LinkStats> {
+    return this.manager?.links.stats ?? this.pastStats ?? NO_LINK_STATS;
+  }
+
+  /** A fresh process. Packets that went through JSON are checked on arrival, as a real machine checks its wire's. */
+  private boot(): NodeManager {
+    const manager = new NodeManager(this.id, this.name, this, this.sim.options.registry, { checkArrivals: this.sim.options.serialize ?? false });
+    if (this.sim.options.brokenDedup) manager.links.dedup = false;
+    if (this.pastStats) Object.assign(manager.links.stats, this.pastStats);
+    return manager;
+  }
+
+  crash(): void {
+    const manager = this.manager;
+    if (!manager) throw new Error(`machine ${this.name} is already down`);
+    this.journal = JSON.stringify(manager.snapshot());
+    manager.close();
+    this.pastStats = { ...manager.links.stats };
+    this.manager = undefined;
+    this.life++;
+  }
+
+  restart(): void {
+    const journal = this.journal;
+    if (journal === undefined) throw new Error(`machine ${this.name} is up`);
+    this.journal = undefined;
+    const manager = (this.manager = this.boot());
+    manager.restore(JSON.parse(journal) as MachineSnapshot);
   }
 
   /** Made on first use: an idle machine should cost bytes, not a logger. */
   get logger(): Logger {
     return (this.ownLogger ??= this.sim.logger.child({ machine_id: this.id, machine_name: this.name }));
-  }
-
-  crash(): void {
-    this.up = false;
-  }
-
-  restart(): void {
-    if (this.up) return;
-    this.up = true;
-    const due = this.deferred ?? [];
-    this.deferred = undefined;
-    for (const fn of due) fn();
   }
 
   /** This machine's clock: true (virtual) time shifted and scaled, from the moment it was skewed. */
@@ -90,7 +122,10 @@ export class SimulatedMachine implements MachineHost {
   }
 
   schedule(delayMs: number, fn: () => void): Cancel {
-    return this.sim.schedule(delayMs / this.clock.rate, () => (this.up ? fn() : (this.deferred ??= []).push(fn)));
+    const life = this.life;
+    return this.sim.schedule(delayMs / this.clock.rate, () => {
+      if (this.life === life) fn();
+    });
   }
 
   transmit(to: Address, packet: Packet): void {
@@ -161,13 +196,14 @@ export class Simulation {
   /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
   private readonly deliver = (d: { from: SimulatedMachine; target: SimulatedMachine | undefined; packet: Packet; wire: string | undefined; sentAt: number }) => {
     const target = d.target;
-    if (!target || !target.up) {
+    const manager = target?.manager;
+    if (!target || !manager) {
       this.network.faults.to_down_machine++;
       return;
     }
     const arrived = d.wire === undefined ? d.packet : packetSchema.parse(JSON.parse(d.wire));
     this.trace.add(this.now, 'deliver', d.from.id, target.id, d.sentAt, arrived);
-    target.manager.receivePacket(arrived);
+    manager.receivePacket(arrived);
   };
 
   /** Record a node failure; the run loop stops and throws it. */
