@@ -40,6 +40,8 @@ export const settingsSchema = z.object({
   /** Seed sweeps (`--grep @sweep`): how many seeds, starting where. Nightly: SWEEP_SEEDS=10000. */
   SWEEP_SEEDS: int(0, 10_000_000, 50),
   SWEEP_FROM: int(0, 2 ** 31 - 1, 1),
+  /** The swarm (`--grep @swarm`) replayed in every mode: one seed's faults, on containers and instances too. */
+  SWARM_SEED: int(0, 2 ** 31 - 1, 57),
   /** Test-only: plant a bug (duplicate suppression off) in sweep runs, to show the sweep finds it. */
   SWEEP_PLANTED_BUG: bool(),
   /** Run every simulated test twice and fail at the first event where the two runs differ. */

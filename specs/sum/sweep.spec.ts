@@ -14,7 +14,9 @@ test.describe('sweep', () => {
       const swarm = swarmFor(seed);
       // SWEEP_FROM/SWEEP_SEEDS alone select this one seed's test.
       const replay = `SWEEP_FROM=${seed} SWEEP_SEEDS=1${settings.SWEEP_PLANTED_BUG ? ' SWEEP_PLANTED_BUG=1' : ''} npx playwright test --project=simulated --grep @sweep`;
-      testInfo.annotations.push({ type: 'swarm', description: JSON.stringify(swarm) }, { type: 'replay', description: replay });
+      // The same swarm on containers (or instances: --project=cloud), unchanged.
+      const onContainers = `SWARM_SEED=${seed} npx playwright test --grep @swarm --project=virtual`;
+      testInfo.annotations.push({ type: 'swarm', description: JSON.stringify(swarm) }, { type: 'replay', description: replay }, { type: 'replay on containers', description: onContainers });
       const system = await newSystem({ seed, brokenDedup: settings.SWEEP_PLANTED_BUG, quiet: settings.LOG_LEVEL === 'silent' });
       try {
         const sum = await runSwarm(system, swarm);
@@ -27,8 +29,8 @@ test.describe('sweep', () => {
         expect(seen, `every output leaf totals ${sum.expectedTotal}`).toEqual(sum.outputLeaves.map(() => sum.expectedTotal));
         await system.checkFaultsFired();
       } catch (error) {
-        await testInfo.attach('replay', { body: `${replay}\n`, contentType: 'text/plain' });
-        console.log(`[distzero] sweep seed ${seed} failed; swarm ${JSON.stringify(swarm)}\n  replay: ${replay}`);
+        await testInfo.attach('replay', { body: `${replay}\n${onContainers}\n`, contentType: 'text/plain' });
+        console.log(`[distzero] sweep seed ${seed} failed; swarm ${JSON.stringify(swarm)}\n  replay: ${replay}\n  on containers: ${onContainers}`);
         throw error;
       }
     });

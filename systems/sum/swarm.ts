@@ -43,15 +43,28 @@ export function swarmFor(seed: number): Swarm {
   };
 }
 
-/** Build the sum system and put it through the swarm's faults; the caller waits for the totals. */
+/**
+ * How long after they start users act: 300 ms in simulation (starting the nodes takes less than that
+ * in virtual time); on containers and instances starting a dozen nodes can take a second or two.
+ */
+const LEAD_MS = { simulated: 300, virtual: 3_000, cloud: 3_000 } as const;
+
+/**
+ * Build the sum system and put it through the swarm's faults; the caller waits for the totals. The
+ * same swarm runs unchanged in every mode: its fault times count from 300 ms before the users act.
+ */
 export async function runSwarm(system: SystemController, swarm: Swarm): Promise<SumSystem> {
   if (Object.keys(swarm.network).length > 0) await system.configureNetwork(swarm.network);
-  const users = manyUsers(swarm.users, swarm.increments, 40).map((u) => u.shifted(300));
+  const lead = LEAD_MS[system.mode];
+  const users = manyUsers(swarm.users, swarm.increments, 40).map((u) => u.shifted(lead));
   const skews = swarm.skews;
   const sum = await buildSumSystem(system, users, {
     // Clocks are skewed before anything starts: every machine lives its whole life on its own clock.
     beforeNodes: skews ? (machines) => Promise.all(machines.map((m, i) => system.skewClock(m, skews[i]!))).then(() => undefined) : undefined,
   });
+  // Real modes wait out the lead they added (the last nodes started just now): the faults below then
+  // start, as in simulation, about 300 ms before the users act.
+  if (lead > LEAD_MS.simulated) await system.pass(lead - LEAD_MS.simulated);
   const [hub, ...userMachines] = sum.machines;
   if (swarm.partition) {
     const cut = Math.min(swarm.partition.cut, userMachines.length - 1);
