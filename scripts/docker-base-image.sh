@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build a machine base image without any registry (none is reachable here, so nothing can be pulled):
 # this host's node binary and the libraries it links, a static busybox for a shell (testcontainers'
-# default wait strategy and shell user-data scripts need /bin/sh, cat, nc ...), iproute2's tc for
-# netem faults, a minimal /etc, all imported with `docker import`.
+# default wait strategy and shell user-data scripts need /bin/sh, cat, nc ...), a minimal /etc, all
+# imported with `docker import`. (Network faults need no tc: machines apply them in their own runner.)
 #   scripts/docker-base-image.sh [tag] [--force]        (default tag dz-node-base:latest)
 # Prints only the tag on stdout (CI does DOCKER_BASE_IMAGE=$(scripts/docker-base-image.sh)).
 # Idempotent: an existing tag is kept unless --force, or unless it holds another node version than
@@ -61,17 +61,9 @@ for lib in libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
 done
 
 cp -L "$busybox_bin" "$rootfs/bin/busybox"
-for tool in sh cat awk grep nc ip ping sleep ls ps kill tc base64 env mkdir rm echo head tail wc sed nohup setsid; do
+for tool in sh cat awk grep nc ip ping sleep ls ps kill base64 env mkdir rm echo head tail wc sed nohup setsid; do
   ln -sf busybox "$rootfs/bin/$tool"
 done
-# iproute2's tc (busybox's has no netem), for link faults where the kernel has sch_netem. It goes to
-# /usr/sbin, ahead of busybox's on PATH: `docker exec tc ...` runs it. Trap: Debian's busybox sh
-# prefers its own applets, so inside `sh -c` plain `tc` is busybox's: write /usr/sbin/tc there.
-if tc_bin=$(command -v tc) && [ "$(readlink -f "$tc_bin")" != "$(readlink -f "$busybox_bin")" ]; then
-  copy_with_libs "$tc_bin" /usr/sbin/tc
-  rm -f "$rootfs/bin/tc"
-fi
-
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
