@@ -1,8 +1,8 @@
-import { FaultsNeverFiredError, expect, inModes, test } from 'distzero/test';
+import { EVERY_MODE, FaultsNeverFiredError, expect, inModes, test } from 'distzero/test';
 import { buildSumSystem, manyUsers, seedScenarioUsers, waitForTotals } from '../../systems/sum/scenario.ts';
 
 test.describe('clocks and fault accounting', () => {
-  inModes(['simulated', 'virtual'], () => {
+  inModes(EVERY_MODE, () => {
     test('clocks seconds ahead and behind, drifting 10% either way: every output exact', async ({ system }) => {
       const sum = await buildSumSystem(system, manyUsers(4, 3, 300));
       const skews = [

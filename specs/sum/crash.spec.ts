@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'distzero';
-import { MachineDownError, WaitTimeoutError, expect, inModes, test, type Handle, type SystemController } from 'distzero/test';
+import { EVERY_MODE, MachineDownError, WaitTimeoutError, expect, inModes, test, type Handle, type SystemController } from 'distzero/test';
 import { tickerNode } from '../../systems/testkit/system.ts';
 
 type Ticker = Handle<typeof tickerNode.schemas>;
@@ -36,7 +36,7 @@ test.describe('crash', () => {
     await expect(again).rejects.toThrow(WaitTimeoutError);
   });
 
-  inModes(['simulated', 'virtual'], () => {
+  inModes(EVERY_MODE, () => {
     test('calls to a crashed machine fail with MachineDownError; a crash of a down machine or a restart of an up one is refused', async ({ system }) => {
       const [m, other] = await system.createMachines(['m', 'other']);
       const ticker = await system.spawn(m!, tickerNode, 'ticker', { periodMs: 100 });

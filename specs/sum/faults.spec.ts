@@ -22,7 +22,7 @@ test.describe('faults', () => {
     });
   });
 
-  inModes(['simulated', 'virtual'], () => {
+  inModes(EVERY_MODE, () => {
     test('a partition that heals and a machine crashed and restarted: every output exact', async ({ system }) => {
       // Users act 4 s after they start (building takes seconds on containers): the faults are in place
       // first, and the users act under them.

@@ -1,7 +1,8 @@
 /**
  * How a stock instance becomes a DistZero machine without SSH: its user data writes the boot loader
  * (boot-loader.cjs) and starts it with the system secret; the spawner then sends one authenticated
- * install message carrying the bundled runner and the machine's identity.
+ * install message carrying the bundled runner and the machine's identity. The loader stays as the
+ * runner's supervisor, crashing and restarting it on its control port (see loader-client.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,8 +19,11 @@ export interface InstallMessage {
   sha256: string;
 }
 
+/** The loader's control port: next to the API port, so one security group rule range opens both. */
+export const controlPortOf = (apiPort: number): number => apiPort + 1;
+
 /** User data (a shell script) for every instance of one system. */
-export function renderUserData(options: { secret: string; apiPort: number; maxMessageBytes: number }): string {
+export function renderUserData(options: { secret: string; apiPort: number; controlPort: number; maxMessageBytes: number }): string {
   const loader = loaderSource();
   if (loader.includes('DISTZERO_LOADER_EOF')) throw new Error('the loader must not contain its heredoc terminator');
   return [
@@ -32,7 +36,7 @@ export function renderUserData(options: { secret: string; apiPort: number; maxMe
     "cat > /opt/distzero/loader.cjs <<'DISTZERO_LOADER_EOF'",
     loader.trimEnd(),
     'DISTZERO_LOADER_EOF',
-    `(umask 077 && printf '%s' '${JSON.stringify({ secret: options.secret, apiPort: options.apiPort, maxMessageBytes: options.maxMessageBytes, home: '/opt/distzero' })}' > /opt/distzero/loader.json)`,
+    `(umask 077 && printf '%s' '${JSON.stringify({ secret: options.secret, apiPort: options.apiPort, controlPort: options.controlPort, maxMessageBytes: options.maxMessageBytes, home: '/opt/distzero' })}' > /opt/distzero/loader.json)`,
     '"$NODE" /opt/distzero/loader.cjs /opt/distzero/loader.json >>/var/log/distzero/loader.log 2>&1 &',
     '',
   ].join('\n');

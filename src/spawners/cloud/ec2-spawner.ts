@@ -3,7 +3,8 @@
  * Instances are launched in one RunInstances call per batch, tagged with the system id, awaited with
  * the SDK's waiters, then given their runner through the boot loader (see boot.ts). Any failure
  * after a launch terminates everything launched and raises one error; teardown terminates every
- * instance of the system.
+ * instance of the system. A crash kills the runner and a restart starts it again from its journal,
+ * both through the loader's control port: no EC2 call, no reboot, the same on AWS and locally.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -19,12 +20,12 @@ import type { Logger } from '../../logging.ts';
 import { bundleMachine, type Bundle } from '../../runtime/bundle.ts';
 import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
-import { ApiClient } from '../api-client.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
 import { RealSpawner } from '../real-spawner.ts';
 import type { MachineSpec, SpawnedMachine, Systems } from '../spawner.ts';
-import { installMessage, renderUserData } from './boot.ts';
+import { controlPortOf, installMessage, renderUserData } from './boot.ts';
+import { callLoader, type ControlMessage, type LoaderEndpoint } from './loader-client.ts';
 import { MACHINE_TAG, systemTags } from './tags.ts';
 
 export interface InstanceShape {
@@ -114,7 +115,12 @@ export class Ec2Spawner extends RealSpawner {
 
   private async launch(count: number, batch: number): Promise<string[]> {
     const { shape, settings } = this.options;
-    const userData = renderUserData({ secret: this.secret, apiPort: settings.MACHINE_API_PORT, maxMessageBytes: settings.MAX_MESSAGE_BYTES });
+    const userData = renderUserData({
+      secret: this.secret,
+      apiPort: settings.MACHINE_API_PORT,
+      controlPort: controlPortOf(settings.MACHINE_API_PORT),
+      maxMessageBytes: settings.MAX_MESSAGE_BYTES,
+    });
     const result = await this.options.client.send(
       new RunInstancesCommand({
         ImageId: shape.ami,
@@ -161,24 +167,44 @@ export class Ec2Spawner extends RealSpawner {
       settings,
       { logDir: '/var/log/distzero' },
     );
+    // The runner journals, so the loader's `restart` brings it back with what it had committed.
+    env.DZ_STATE_FILE = '/opt/distzero/state.json';
     const api = { host, port: settings.MACHINE_API_PORT };
     const deadline = Date.now() + (this.options.bootTimeoutMs ?? 180_000);
     const install = installMessage(await this.bundle!, env);
-    await retryUntil(deadline, `the boot loader of ${instance.name} (${instance.instanceId}) at ${host}`, async () => {
-      const loader = new ApiClient(api.host, api.port, this.secret, { maxMessageBytes: settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
-      try {
-        const response = await loader.call(install, { what: 'install' });
-        if (!response.ok) throw new Error(`install refused: ${response.error.message}`);
-      } finally {
-        loader.close();
-      }
-    });
+    await retryUntil(deadline, `the boot loader of ${instance.name} (${instance.instanceId}) at ${host}`, () =>
+      callLoader({ ...api, secret: this.secret, maxMessageBytes: settings.MAX_MESSAGE_BYTES }, install, { machine: instance.name, timeoutMs: 20_000 }),
+    );
     const machine = await retryUntil(deadline, `the runner of ${instance.name} at ${host}`, () =>
       this.machines.add(instance.id, instance.name, api, { host, port: settings.MACHINE_UDP_PORT }),
     );
     await this.machineJoined(instance.id);
     this.logger.info({ machine_id: instance.id, machine_name: instance.name, instance: instance.instanceId, host }, 'cloud machine started');
     return this.named({ id: instance.id, name: instance.name, transport: machine.transport });
+  }
+
+  /** SIGKILL of the runner by its loader: the machine's process dies mid-step; its journal is what it had committed. */
+  protected override async crashMachine(machineId: string): Promise<void> {
+    const { name } = this.machines.get(machineId);
+    await this.processDies(machineId);
+    this.machines.down(machineId);
+    await this.control(machineId, { type: 'crash' });
+    this.logger.info({ machine_id: machineId, machine_name: name }, 'cloud machine crashed');
+  }
+
+  /** The loader starts the runner again with the same environment; it is back once its API answers. */
+  protected override async restartMachine(machineId: string): Promise<void> {
+    const { name, api, udp } = this.machines.get(machineId);
+    await this.control(machineId, { type: 'restart' });
+    await retryUntil(Date.now() + 30_000, `the restarted runner of ${name} at ${api.host}`, () => this.machines.add(machineId, name, api, udp));
+    await this.processRestarted(machineId);
+    this.logger.info({ machine_id: machineId, machine_name: name }, 'cloud machine restarted');
+  }
+
+  private control(machineId: string, message: ControlMessage): Promise<unknown> {
+    const { name, api } = this.machines.get(machineId);
+    const loader: LoaderEndpoint = { host: api.host, port: controlPortOf(api.port), secret: this.secret, maxMessageBytes: this.options.settings.MAX_MESSAGE_BYTES };
+    return callLoader(loader, message, { machine: name, timeoutMs: 15_000 });
   }
 
   async cleanUp(): Promise<void> {
