@@ -11,6 +11,7 @@ import { validate } from '../../runtime/wire.ts';
 import { CallTimeoutError } from '../api-client.ts';
 import type { FaultCounts, FaultKind, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SendOptions, type SimulationStats, type SpawnedMachine, type Systems, type WaitOptions } from '../spawner.ts';
+import type { RawStats } from '../../runtime/node-manager.ts';
 import { calmNetwork } from './network.ts';
 import { Rng } from './rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
@@ -123,11 +124,15 @@ export class SimulatedSpawner extends Spawner {
   override simulationStats(): SimulationStats {
     let delivered = 0;
     let retransmitted = 0;
+    const raw: RawStats = { sent: 0, delivered: 0, toUnknownNode: 0 };
     for (const machine of this.sim.allMachines()) {
       delivered += machine.manager.links.stats.delivered;
       retransmitted += machine.manager.links.stats.retransmitted;
+      raw.sent += machine.manager.rawStats.sent;
+      raw.delivered += machine.manager.rawStats.delivered;
+      raw.toUnknownNode += machine.manager.rawStats.toUnknownNode;
     }
-    return { events: this.sim.eventsRun, delivered, retransmitted, virtualMs: this.sim.now };
+    return { events: this.sim.eventsRun, delivered, retransmitted, raw, virtualMs: this.sim.now };
   }
 
   override async runUntilQuiet(limitMs: number): Promise<void> {
