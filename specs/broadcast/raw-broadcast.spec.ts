@@ -57,10 +57,10 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
       await broadcast(system, net.nodes[2]!, 42);
       await system.crash(net.machines[2]!);
       const others = net.nodes.filter((_, i) => i !== 2);
-      const during = await broadcastRandomly(system, others, 3, 10);
-      await waitForValues(system, others, during, 30_000);
+      expect(await readAll(system, others)).toEqual(others.map(() => []));
+      // Nothing else happens meanwhile: no message wakes the restarted node, only its own re-armed timer can send 42.
       await system.restart(net.machines[2]!);
-      await waitForValues(system, net.nodes, [42, ...during], 30_000);
+      await waitForValues(system, net.nodes, [42], 30_000);
     });
   });
 
@@ -86,7 +86,7 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
   });
 
   test('without its retries, 20% loss keeps values from some nodes: the retries are what makes it work', { tag: '@simulated' }, async ({ system }) => {
-    const net = await buildBroadcast(system, { nodes: 6, topology: 'grid', variant: { channel: 'raw', retries: false } });
+    const net = await buildBroadcast(system, { nodes: 6, topology: 'tree', variant: { channel: 'raw', retries: false } });
     await system.configureNetwork({ drop: 0.2 });
     const values = await broadcastRandomly(system, net.nodes, 20);
     await system.pass(5_000);
