@@ -1,8 +1,9 @@
 /**
  * The one implementation of MachineController: hosts a machine's nodes, routes their messages over
- * reliable links (or, when a node asks, as raw datagrams), and answers the test's API requests. It does no I/O and keeps no clock of its own;
- * a runner drives it with packets, API requests and the MachineHost's timers. Every body that
- * crosses a node's boundary is checked against the node kind's schema here, in every mode.
+ * reliable links (or, when a node asks, as raw datagrams), and answers the test's API requests. It
+ * does no I/O and keeps no clock of its own; a runner drives it with packets, API requests and the
+ * MachineHost's timers. Every body that crosses a node's boundary is checked against the node
+ * kind's schema here, in every mode.
  */
 import type { Logger } from '../logging.ts';
 import type { Address, ApiRequest, ApiResponse, Body, NodeHandle, Packet, RawPacket, Transport } from '../messages/index.ts';
