@@ -70,8 +70,9 @@ class RawBroadcastNode extends Node<typeof schemas> {
         // record either; with retries its gossip comes again.
         if (!this.isNeighbour(fromId)) return;
         this.heardFrom(fromId);
-        this.retire(fromId, message.values);
         for (const value of message.values) this.add(value);
+        // After add(), which owes each new value to every neighbour: the sender has it already.
+        this.retire(fromId, message.values);
         return this.sendCounted(fromId, { type: 'ack', values: message.values });
       case 'ack':
         if (!this.isNeighbour(fromId)) return;
