@@ -1,5 +1,5 @@
 import { EVERY_MODE, expect, inModes, test, type SystemController } from 'distzero/test';
-import { broadcast, buildBroadcast, joinBroadcast, messagesSent, readAll, waitForValues, type BroadcastHandle } from '../../systems/broadcast/scenario.ts';
+import { broadcast, broadcastRandomly, buildBroadcast, joinBroadcast, messagesSent, readAll, waitForValues, type BroadcastHandle } from '../../systems/broadcast/scenario.ts';
 import type { TopologyName } from '../../systems/broadcast/topology.ts';
 
 /** Small enough for containers and EC2 instances: one machine per node. */
@@ -11,20 +11,6 @@ const SHAPES: readonly { topology: TopologyName; nodes: number }[] = [
 
 /** Time for the wiring's hellos to land, so the message count is the workload's alone. */
 const SETTLE_MS = 300;
-
-/**
- * Broadcast `count` distinct values, each on a node the test's seeded generator picks from `on`, and
- * wait for each ack. Values start at `from` (so two batches never collide).
- */
-async function broadcastRandomly(system: SystemController, on: readonly BroadcastHandle[], count: number, from = 0): Promise<number[]> {
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const value = (from + i) * 1000 + system.random.int(1000);
-    await broadcast(system, on[system.random.int(on.length)]!, value);
-    values.push(value);
-  }
-  return values;
-}
 
 /** Link-level counts where the mode has them (simulation), else nulls. */
 function linkStats(system: SystemController): { delivered: number | null; retransmitted: number | null } {

@@ -30,13 +30,13 @@ const schemas: Record<string, z.ZodType> = {
 /** Values near the schemas' shapes, with odd fields, NaN, -0, undefined and missing keys. */
 const values = fc.letrec((tie) => ({
   leaf: fc.oneof(
-    fc.constantFrom('a', 'p', 'q', 'x', 'y', 'k1', '', 'increment', 'data', 'ack', 'hello', 'set_total', null, undefined, true, false, Number.NaN, -0, Infinity),
+    fc.constantFrom('a', 'p', 'q', 'x', 'y', 'k1', '', 'increment', 'data', 'ack', 'raw', 'hello', 'set_total', null, undefined, true, false, Number.NaN, -0, Infinity),
     fc.integer({ min: -3, max: 12 }),
     fc.double(),
     fc.string({ maxLength: 3 }),
   ),
   value: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('object'), fc.array(tie('leaf'), { maxLength: 3 })),
-  object: fc.dictionary(fc.constantFrom('type', 'a', 'b', 'n', 'list', 'at', 'x', 'y', 'amount', 'total', 'seq', 'from', 'to', 'inc', 'extra'), tie('value'), { maxKeys: 5 }),
+  object: fc.dictionary(fc.constantFrom('type', 'a', 'b', 'n', 'list', 'at', 'x', 'y', 'amount', 'total', 'seq', 'from', 'to', 'inc', 'message', 'extra'), tie('value'), { maxKeys: 5 }),
 })).value;
 
 /** A value each schema accepts, and whether the compiled check passes it itself. */

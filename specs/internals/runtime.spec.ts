@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { expect, test, type Handle } from '../../fixtures/index.ts';
-import { NoTransportError } from '../../src/runtime/errors.ts';
+import { InvalidBodyError, NoTransportError } from '../../src/runtime/errors.ts';
 import { Simulation } from '../../src/spawners/simulated/simulation.ts';
 import { SimulationError } from '../../src/spawners/simulated/simulation-error.ts';
 import systems from '../../distzero.config.ts';
@@ -8,6 +8,15 @@ import { RecordedUser, RecordedUserOrderError, buildSumSystem, inc, seedScenario
 import { inputLeafNode, inputNode } from '../../systems/sum/system.ts';
 
 const simulated = { tag: '@simulated' };
+
+function catching(fn: () => void): Error | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  return undefined;
+}
 
 test.describe('runtime', () => {
   test('sending to a node with no transport raises NoTransportError', simulated, () => {
@@ -19,6 +28,21 @@ test.describe('runtime', () => {
     expect(send).toThrow('node a has no transport to node b');
     manager.setTransport(to, { machineId: 'm2', address: { kind: 'sim', machineId: 'm2' } });
     expect(send).not.toThrow();
+  });
+
+  test('a raw send is refused at the sender exactly as a reliable one: no transport, or a body its receiver cannot take', simulated, () => {
+    const sim = new Simulation({ seed: 7, logger: pino({ level: 'silent' }), registry: systems });
+    const manager = sim.addMachine('m1', 'one').manager!;
+    const to = { id: 'b', machineId: 'm2', kind: 'output_leaf' };
+    expect(() => manager.sendRaw('a', to, inc(1))).toThrow(NoTransportError);
+    manager.setTransport(to, { machineId: 'm2', address: { kind: 'sim', machineId: 'm2' } });
+    for (const bad of [{ type: 'shout' }, { type: 'set_total', total: 0.5 }]) {
+      const reliable = catching(() => manager.send('a', to, bad));
+      const raw = catching(() => manager.sendRaw('a', to, bad));
+      expect(raw).toBeInstanceOf(InvalidBodyError);
+      expect(raw?.message).toBe(reliable?.message);
+    }
+    expect(manager.rawStats.sent).toBe(0);
   });
 
   test('a recorded user whose times go backwards is an error', simulated, () => {

@@ -5,6 +5,7 @@ import { addressSchema, bodySchema } from './handles.ts';
  * What travels machine to machine. A link is one direction between two nodes; `inc` is the sending
  * machine's incarnation, so a restarted machine's fresh sequence numbers are not taken for duplicates.
  * `message` is the system's body, carried opaquely: the receiving node's kind validates it.
+ * `data` and `ack` make the reliable links; `raw` is a node's datagram, outside any link.
  */
 export const packetSchema = z.discriminatedUnion('type', [
   z.object({
@@ -18,7 +19,13 @@ export const packetSchema = z.discriminatedUnion('type', [
   }),
   /** Cumulative: every seq up to and including `seq` on link from->to (incarnation `inc`) arrived. */
   z.object({ type: z.literal('ack'), from: z.string().min(1), to: z.string().min(1), inc: z.string().min(1), seq: z.number().int().nonnegative() }),
+  /**
+   * Node `from`'s message to node `to` on the raw channel: no sequence number, so nothing to
+   * acknowledge, resend, deduplicate or order. Each copy that arrives is delivered once; a lost one never.
+   */
+  z.object({ type: z.literal('raw'), from: z.string().min(1), to: z.string().min(1), message: bodySchema }),
 ]);
 export type Packet = z.infer<typeof packetSchema>;
 export type DataPacket = Extract<Packet, { type: 'data' }>;
 export type AckPacket = Extract<Packet, { type: 'ack' }>;
+export type RawPacket = Extract<Packet, { type: 'raw' }>;

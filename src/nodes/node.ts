@@ -85,6 +85,17 @@ export abstract class Node<S extends KindSchemas = KindSchemas> {
     this.controller.send(this.id, to, message);
   }
 
+  /**
+   * Send one datagram to `to` on the raw channel: no acknowledgement, retransmission, deduplication
+   * or ordering, so it arrives once, twice, late or never, as the network decides. For protocols
+   * that bring their own retries (and for testing them): with `send` the framework's links would
+   * hide every drop and partition from the protocol. Checked against `to`'s kind, like `send`;
+   * one to a node that does not exist (yet) is dropped and counted on its machine.
+   */
+  protected sendRaw(to: NodeHandle, message: Body): void {
+    this.controller.sendRaw(this.id, to, message);
+  }
+
   protected unexpected(message: Body): never {
     throw new UnexpectedMessageError({ node: this.name, kind: this.kind, type: message.type });
   }

@@ -17,6 +17,12 @@ export interface MachineController {
    * and InvalidBodyError when the message fails the schema of `to`'s kind.
    */
   send(fromNodeId: string, to: NodeHandle, message: Body): void;
+  /**
+   * Send one datagram from node `fromNodeId` to `to`, outside the reliable links: no acknowledgement,
+   * retransmission, deduplication or ordering. It may be lost, duplicated or overtaken. Checked and
+   * refused exactly as `send` is.
+   */
+  sendRaw(fromNodeId: string, to: NodeHandle, message: Body): void;
   /** Record how to reach a node on another (or this) machine. */
   setTransport(to: NodeHandle, transport: Transport): void;
   /** The transport other nodes use to reach `nodeId` on this machine (the seed's create_transport_for). */

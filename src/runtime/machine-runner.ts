@@ -212,7 +212,7 @@ export class MachineRunner implements MachineHost {
     if (cached && cached.until > Date.now()) return this.udp.send(frame, port, cached.ip);
     if (net.isIP(host)) return this.udp.send(frame, port, host);
     dns.lookup(host, { family: 4 }, (error, ip) => {
-      if (error) return this.logger.warn({ host, err: error.message }, 'cannot resolve peer; packet dropped (links resend)');
+      if (error) return this.logger.warn({ host, err: error.message }, 'cannot resolve peer; packet dropped (links resend; a raw datagram is lost, as it may be)');
       this.resolved.set(host, { ip, until: Date.now() + 1_000 });
       this.udp.send(frame, port, ip);
     });

@@ -1,11 +1,12 @@
 /**
  * The one implementation of MachineController: hosts a machine's nodes, routes their messages over
- * reliable links, and answers the test's API requests. It does no I/O and keeps no clock of its own;
- * a runner drives it with packets, API requests and the MachineHost's timers. Every body that
- * crosses a node's boundary is checked against the node kind's schema here, in every mode.
+ * reliable links (or, when a node asks, as raw datagrams), and answers the test's API requests. It
+ * does no I/O and keeps no clock of its own; a runner drives it with packets, API requests and the
+ * MachineHost's timers. Every body that crosses a node's boundary is checked against the node
+ * kind's schema here, in every mode.
  */
 import type { Logger } from '../logging.ts';
-import type { ApiRequest, ApiResponse, Body, NodeHandle, Packet, Transport } from '../messages/index.ts';
+import type { Address, ApiRequest, ApiResponse, Body, NodeHandle, Packet, RawPacket, Transport } from '../messages/index.ts';
 import { compiledCheck } from '../messages/compiled-check.ts';
 import { bodyError, checkBody, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
 import type { Node } from '../nodes/node.ts';
@@ -19,6 +20,15 @@ export interface MachineSnapshot {
   nodes: { kind: string; id: string; name: string; config: unknown; state: unknown }[];
   transports: [string, Transport][];
   links: LinksSnapshot;
+}
+
+/** What went over the raw channel (nodes' datagrams outside the reliable links), on one machine. */
+export interface RawStats {
+  sent: number;
+  /** Copies handed to a node here (a rejected body counts: it arrived, and was refused). */
+  delivered: number;
+  /** Copies for a node that does not run here (not yet, or no longer): dropped. */
+  toUnknownNode: number;
 }
 
 /** The sender id used for messages the test injects with send_to_node. */
@@ -44,6 +54,7 @@ export class NodeManager implements MachineController {
   /** Made on first use: an idle machine should cost bytes, not maps. */
   private transports: Map<string, Transport> | undefined;
   readonly links: ReliableLinks;
+  readonly rawStats: RawStats = { sent: 0, delivered: 0, toUnknownNode: 0 };
 
   constructor(
     readonly machineId: string,
@@ -66,18 +77,34 @@ export class NodeManager implements MachineController {
   }
 
   send(fromNodeId: string, to: NodeHandle, message: Body): void {
+    const address = this.addressOf(fromNodeId, to);
+    this.links.send(fromNodeId, to.id, address, this.checked(to, message));
+  }
+
+  sendRaw(fromNodeId: string, to: NodeHandle, message: Body): void {
+    const address = this.addressOf(fromNodeId, to);
+    const packet: RawPacket = { type: 'raw', from: fromNodeId, to: to.id, message: this.checked(to, message) };
+    this.rawStats.sent++;
+    this.host.transmit(address, packet);
+  }
+
+  private addressOf(fromNodeId: string, to: NodeHandle): Address {
     const transport = this.transports?.get(to.id);
     if (!transport) throw new NoTransportError({ fromNodeId, toNodeId: to.id });
-    // Checked once per send, at the sender: a bad message fails the node that wrote it, at once.
-    // (The hot path: the compiled check allocates nothing; zod runs only for what it cannot pass.)
+    return transport.address;
+  }
+
+  /**
+   * The body that leaves, checked once per send at the sender (both channels): a bad message fails
+   * the node that wrote it, at once. The hot path: the compiled check allocates nothing; zod runs
+   * only for what it cannot pass unchanged.
+   */
+  private checked(to: NodeHandle, message: Body): Body {
     const schema = this.registry.kind(to.kind).schemas.messages;
-    let body = message;
-    if (!compiledCheck(schema)(message)) {
-      const parsed = schema.safeParse(message);
-      if (!parsed.success) throw bodyError(parsed.error, { node: to.id, kind: to.kind }, 'message');
-      body = parsed.data;
-    }
-    this.links.send(fromNodeId, to.id, transport.address, body);
+    if (compiledCheck(schema)(message)) return message;
+    const parsed = schema.safeParse(message);
+    if (!parsed.success) throw bodyError(parsed.error, { node: to.id, kind: to.kind }, 'message');
+    return parsed.data;
   }
 
   setTransport(to: NodeHandle, transport: Transport): void {
@@ -96,8 +123,30 @@ export class NodeManager implements MachineController {
 
   /** A packet off the wire, already authenticated and its envelope validated by the runner. */
   receivePacket(packet: Packet): void {
-    if (packet.type === 'data') this.links.onData(packet);
-    else this.links.onAck(packet);
+    switch (packet.type) {
+      case 'data':
+        return this.links.onData(packet);
+      case 'ack':
+        return this.links.onAck(packet);
+      case 'raw':
+        return this.receiveRaw(packet);
+      default:
+        return packet satisfies never;
+    }
+  }
+
+  /**
+   * Every copy is delivered: duplicates twice, in the order they arrive. No link holds it back, so a
+   * datagram for a node that does not run here (yet) has nowhere to wait: it is dropped, as a
+   * datagram to a closed port is, and counted.
+   */
+  private receiveRaw(packet: RawPacket): void {
+    if (this.deliver(packet.from, packet.to, packet.message)) {
+      this.rawStats.delivered++;
+      return;
+    }
+    this.rawStats.toUnknownNode++;
+    this.logger.warn({ node_id: packet.to, from: packet.from, type: packet.message.type }, 'raw packet for a node not on this machine; dropped');
   }
 
   /**

@@ -7,6 +7,7 @@ import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, ty
 import type { Registry } from '../nodes/kinds.ts';
 import { InvalidArgumentError, MachineDownError, reviveError } from '../runtime/errors.ts';
 import type { Mode } from '../settings.ts';
+import type { RawStats } from '../runtime/node-manager.ts';
 import type { CallOptions } from './api-client.ts';
 import { faultKinds } from '../messages/network.ts';
 import { UnsupportedFaultError, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from './faults.ts';
@@ -81,6 +82,8 @@ export interface SimulationStats {
   /** Node messages delivered (each once, however often it was sent). */
   delivered: number;
   retransmitted: number;
+  /** Nodes' datagrams on the raw channel, outside the links: every copy counts. */
+  raw: RawStats;
   virtualMs: number;
 }
 

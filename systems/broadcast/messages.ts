@@ -1,14 +1,26 @@
 /** The broadcast system's wire vocabulary: what nodes say to one another and what a client asks. */
 import { nodeRefSchema, z, type NodeRef } from 'distzero';
 
-export const broadcastMessage = z.discriminatedUnion('type', [
-  /** Values the receiver may lack, batched: the sender hands each value to each neighbour's link once. */
-  z.object({ type: z.literal('gossip'), values: z.array(z.number().int()) }),
-  /** From a new neighbour, with how to reach it: links are symmetric, so either end can introduce them. */
-  z.object({ type: z.literal('hello'), from: nodeRefSchema }),
-  /** From the test: these nodes are (also) this node's neighbours. */
-  z.object({ type: z.literal('topology'), neighbours: z.array(nodeRefSchema) }),
+/** Values the receiver may lack, batched: the sender hands each value to each neighbour's link once. */
+const gossipSchema = z.object({ type: z.literal('gossip'), values: z.array(z.number().int()) });
+/** From a new neighbour, with how to reach it: links are symmetric, so either end can introduce them. */
+const helloSchema = z.object({ type: z.literal('hello'), from: nodeRefSchema });
+/** From the test: these nodes are (also) this node's neighbours. */
+const topologySchema = z.object({ type: z.literal('topology'), neighbours: z.array(nodeRefSchema) });
+
+export const broadcastMessage = z.discriminatedUnion('type', [gossipSchema, helloSchema, topologySchema]);
+/**
+ * The raw variant's vocabulary: the same, plus the acknowledgement its own retries wait for (the
+ * raw channel acknowledges nothing). A gossip is acknowledged with the values it carried; a hello
+ * with an empty ack, so its sender stops repeating it.
+ */
+export const rawBroadcastMessage = z.discriminatedUnion('type', [
+  gossipSchema,
+  z.object({ type: z.literal('ack'), values: z.array(z.number().int()) }),
+  helloSchema,
+  topologySchema,
 ]);
+export type RawBroadcastMessage = z.infer<typeof rawBroadcastMessage>;
 export type BroadcastMessage = z.infer<typeof broadcastMessage>;
 
 export const gossip = (values: number[]): BroadcastMessage => ({ type: 'gossip', values });
@@ -19,5 +31,7 @@ export const topologyMessage = (neighbours: NodeRef[]): BroadcastMessage => ({ t
 export const broadcastRequest = { args: z.object({ value: z.number().int() }), reply: z.object({}) };
 /** Maelstrom's `read`: every value the node has, sorted. */
 export const readRequest = { args: z.object({}), reply: z.object({ values: z.array(z.number().int()) }) };
-/** How many messages this node has sent other nodes (gossip and hello): the workload's cost, in any mode. */
+/** How many messages this node has sent other nodes (gossip, hello, and the raw kind's acks): the workload's cost, in any mode. */
 export const statsRequest = { args: z.object({}), reply: z.object({ sent: z.number().int() }) };
+/** What a client may ask either broadcast kind: the same requests, so one scenario drives both. */
+export const broadcastRequests = { broadcast: broadcastRequest, read: readRequest, stats: statsRequest };

@@ -8,7 +8,7 @@
  * batched, every `gossipMs` while there is any. No perpetual timer: an idle system goes quiet.
  */
 import { Node, defineNode, nodeRefSchema, z, type NodeHandle, type NodeRef, type ReplyOf, type RequestOf } from 'distzero';
-import { broadcastMessage, broadcastRequest, gossip, hello, readRequest, statsRequest, type BroadcastMessage } from './messages.ts';
+import { broadcastMessage, broadcastRequests, gossip, hello, type BroadcastMessage } from './messages.ts';
 
 const schemas = {
   config: z.object({
@@ -26,7 +26,7 @@ const schemas = {
     /** Messages sent to other nodes so far. */
     sent: z.number().int(),
   }),
-  requests: { broadcast: broadcastRequest, read: readRequest, stats: statsRequest },
+  requests: broadcastRequests,
 };
 type State = z.output<typeof schemas.state>;
 

@@ -1,13 +1,24 @@
 /**
  * Building the broadcast system from a test: one node per machine, wired to a topology, plus the
  * client's side of the workload (broadcast, read) and the wait for every node to have every value.
+ * Either kind — the reliable `broadcast` or `broadcast.raw` — answers the same requests, so every
+ * helper drives both.
  */
+import type { KindSchemas, NodeRef } from 'distzero';
 import type { Handle, MachineRef, SystemController } from 'distzero/test';
-import { topologyMessage } from './messages.ts';
-import { broadcastNode } from './system.ts';
+import { topologyMessage, type broadcastRequests } from './messages.ts';
+import { broadcastNode, rawBroadcastNode } from './system.ts';
 import { topology, type TopologyName } from './topology.ts';
 
-export type BroadcastHandle = Handle<typeof broadcastNode.schemas>;
+/** What the helpers know of a broadcast kind: its requests (config, messages and state are each kind's own). */
+export type BroadcastSchemas = Omit<KindSchemas, 'requests'> & { requests: typeof broadcastRequests };
+export type BroadcastHandle = Handle<BroadcastSchemas>;
+
+/**
+ * Which kind to run: `broadcast` over the framework's reliable links, or `broadcast.raw` over the
+ * raw channel with retries of its own (which a test may switch off).
+ */
+export type BroadcastVariant = { channel: 'links' } | { channel: 'raw'; retries?: boolean };
 
 export interface BroadcastSystem {
   machines: MachineRef[];
@@ -16,6 +27,18 @@ export interface BroadcastSystem {
   neighbours: number[][];
   /** Machines made with the others and left empty, for nodes that join later. */
   spare: MachineRef[];
+  /** The kind every node runs, and the settings each was spawned with (late joiners get the same). */
+  variant: BroadcastVariant;
+  gossipMs: number | undefined;
+}
+
+/** One broadcast node of the system's variant on `machine`, named for it. */
+function spawnBroadcast(system: SystemController, machine: MachineRef, net: Pick<BroadcastSystem, 'variant' | 'gossipMs'>, neighbours: NodeRef[] = []): Promise<BroadcastHandle> {
+  const gossip = net.gossipMs === undefined ? {} : { gossipMs: net.gossipMs };
+  const { variant } = net;
+  if (variant.channel === 'links') return system.spawn(machine, broadcastNode, machine.name, { neighbours, ...gossip });
+  const retries = variant.retries === undefined ? {} : { retries: variant.retries };
+  return system.spawn(machine, rawBroadcastNode, machine.name, { neighbours, ...gossip, ...retries });
 }
 
 /**
@@ -27,16 +50,16 @@ export interface BroadcastSystem {
  */
 export async function buildBroadcast(
   system: SystemController,
-  options: { nodes: number; topology: TopologyName; gossipMs?: number; spare?: number },
+  options: { nodes: number; topology: TopologyName; gossipMs?: number; spare?: number; variant?: BroadcastVariant },
 ): Promise<BroadcastSystem> {
   const neighbours = topology(options.topology, options.nodes);
   const names = Array.from({ length: options.nodes + (options.spare ?? 0) }, (_, i) => `n${i}`);
   const all = await system.createMachines(names);
   const machines = all.slice(0, options.nodes);
-  const config = options.gossipMs === undefined ? {} : { gossipMs: options.gossipMs };
-  const nodes = await Promise.all(machines.map((machine) => system.spawn(machine, broadcastNode, machine.name, config)));
+  const settings = { variant: options.variant ?? { channel: 'links' }, gossipMs: options.gossipMs };
+  const nodes = await Promise.all(machines.map((machine) => spawnBroadcast(system, machine, settings)));
   await Promise.all(nodes.map((node, i) => system.send(node, topologyMessage(neighbours[i]!.map((j) => system.refTo(nodes[j]!))))));
-  return { machines, nodes, neighbours, spare: all.slice(options.nodes) };
+  return { machines, nodes, neighbours, spare: all.slice(options.nodes), ...settings };
 }
 
 /** A node that joins later, on a spare machine, with some existing nodes as its neighbours (its hellos tell them). */
@@ -44,7 +67,7 @@ export async function joinBroadcast(system: SystemController, net: BroadcastSyst
   const machine = net.spare.shift();
   if (!machine) throw new Error('no spare machine left: build the system with { spare } for every node that joins later');
   const index = net.nodes.length;
-  const node = await system.spawn(machine, broadcastNode, machine.name, { neighbours: neighbourIndexes.map((j) => system.refTo(net.nodes[j]!)) });
+  const node = await spawnBroadcast(system, machine, net, neighbourIndexes.map((j) => system.refTo(net.nodes[j]!)));
   net.machines.push(machine);
   net.nodes.push(node);
   net.neighbours.push([...neighbourIndexes]);
@@ -54,6 +77,20 @@ export async function joinBroadcast(system: SystemController, net: BroadcastSyst
 
 export async function broadcast(system: SystemController, node: BroadcastHandle, value: number): Promise<void> {
   await system.call(node, { type: 'broadcast', value });
+}
+
+/**
+ * Broadcast `count` distinct values, each on a node the test's seeded generator picks from `on`, and
+ * wait for each ack. Values start at `from` (so two batches never collide).
+ */
+export async function broadcastRandomly(system: SystemController, on: readonly BroadcastHandle[], count: number, from = 0): Promise<number[]> {
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const value = (from + i) * 1000 + system.random.int(1000);
+    await broadcast(system, on[system.random.int(on.length)]!, value);
+    values.push(value);
+  }
+  return values;
 }
 
 export async function read(system: SystemController, node: BroadcastHandle): Promise<number[]> {

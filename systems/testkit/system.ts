@@ -1,10 +1,11 @@
 /**
  * A tiny system for checking the framework itself: a node kind whose request takes an integer and
  * whose other request answers with a reply that breaks its own schema (a bug a user's node could
- * have), so specs can show how every mode refuses both; and a ticker whose resume can be planted
- * with a bug, so specs can show a crash catches it.
+ * have), so specs can show how every mode refuses both; a ticker whose resume can be planted with a
+ * bug, so specs can show a crash catches it; and an inbox that sends and keeps raw datagrams, so
+ * specs can see the raw channel's copies (lost, duplicated) one by one.
  */
-import { Node, defineNode, defineSystem, noMessages, z, type Reply, type RequestOf } from 'distzero';
+import { Node, defineNode, defineSystem, noMessages, nodeRefSchema, z, type Reply, type ReplyOf, type RequestOf } from 'distzero';
 
 const probeSchemas = {
   config: z.object({ label: z.string().min(1) }),
@@ -87,4 +88,32 @@ class TickerNode extends Node<typeof tickerSchemas> {
 
 export const probeNode = defineNode('testkit.probe', probeSchemas, ProbeNode);
 export const tickerNode = defineNode('testkit.ticker', tickerSchemas, TickerNode);
-export const testkitSystem = defineSystem('testkit', [probeNode, tickerNode]);
+const inboxSchemas = {
+  config: z.object({}),
+  messages: z.discriminatedUnion('type', [z.object({ type: z.literal('note'), n: z.number().int() })]),
+  state: z.object({ got: z.array(z.object({ n: z.number().int(), from: z.string() })) }),
+  requests: {
+    /** Send `n` to `to` as one raw datagram (no link: it may be lost or arrive twice). */
+    send_raw: { args: z.object({ to: nodeRefSchema, n: z.number().int() }), reply: z.object({}) },
+    /** Every note that arrived, one entry per copy, in arrival order. */
+    got: { args: z.object({}), reply: z.object({ got: z.array(z.object({ n: z.number().int(), from: z.string() })) }) },
+  },
+};
+
+class InboxNode extends Node<typeof inboxSchemas> {
+  protected state: z.output<typeof inboxSchemas.state> = { got: [] };
+
+  receive(message: z.output<typeof inboxSchemas.messages>, fromId: string): void {
+    this.state.got.push({ n: message.n, from: fromId });
+  }
+
+  override answer(request: RequestOf<typeof inboxSchemas>): ReplyOf<typeof inboxSchemas> {
+    if (request.type === 'got') return { got: this.state.got };
+    this.connect(request.to);
+    this.sendRaw(request.to.handle, { type: 'note', n: request.n });
+    return {};
+  }
+}
+
+export const inboxNode = defineNode('testkit.inbox', inboxSchemas, InboxNode);
+export const testkitSystem = defineSystem('testkit', [probeNode, tickerNode, inboxNode]);

@@ -1,13 +1,14 @@
 /**
  * A message-sequence diagram of a simulated run, as SVG: one lifeline per machine, one arrow per
- * delivered node message (acknowledgements left out), time downward. Lost packets end in a cross.
+ * delivered node message (acknowledgements left out; raw datagrams marked "~"), time downward. Lost
+ * packets end in a cross.
  */
 import { describeBody, type TraceEvent } from './trace.ts';
 
 const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
 export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: { maxArrows?: number } = {}): string {
-  const shown = events.filter((e) => typeof e.what === 'string' || e.what.type === 'data').slice(0, options.maxArrows ?? 400);
+  const shown = events.filter((e) => typeof e.what === 'string' || e.what.type !== 'ack').slice(0, options.maxArrows ?? 400);
   const lanes: string[] = ['test'];
   for (const e of shown) for (const m of [e.fromMachine, e.toMachine]) if (!lanes.includes(m)) lanes.push(m);
   const laneX = (m: string) => 150 + lanes.indexOf(m) * 170;
@@ -30,7 +31,7 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
     const x1 = laneX(e.fromMachine);
     const x2 = laneX(e.toMachine);
     const what = e.what;
-    const label = typeof what === 'string' ? `api ${what}` : what.type === 'data' ? describeBody(what.message, 40) : 'ack';
+    const label = typeof what === 'string' ? `api ${what}` : what.type === 'ack' ? 'ack' : `${what.type === 'raw' ? '~' : ''}${describeBody(what.message, 40)}`;
     parts.push(`<text x="8" y="${y + 4}" fill="#777">${e.t.toFixed(1)} ms</text>`);
     if (e.kind === 'lost') {
       const xm = (x1 + x2) / 2;

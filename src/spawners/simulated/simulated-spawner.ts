@@ -12,6 +12,7 @@ import { CallTimeoutError } from '../api-client.ts';
 import type { FaultCounts, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SendOptions, type SimulationStats, type SpawnedMachine, type Systems, type WaitOptions } from '../spawner.ts';
 import { calmNetwork } from '../../runtime/network-model.ts';
+import type { RawStats } from '../../runtime/node-manager.ts';
 import { Rng } from '../../runtime/rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import { Simulation } from './simulation.ts';
@@ -134,11 +135,15 @@ export class SimulatedSpawner extends Spawner {
   override simulationStats(): SimulationStats {
     let delivered = 0;
     let retransmitted = 0;
+    const raw: RawStats = { sent: 0, delivered: 0, toUnknownNode: 0 };
     for (const machine of this.sim.allMachines()) {
       delivered += machine.linkStats.delivered;
       retransmitted += machine.linkStats.retransmitted;
+      raw.sent += machine.rawStats.sent;
+      raw.delivered += machine.rawStats.delivered;
+      raw.toUnknownNode += machine.rawStats.toUnknownNode;
     }
-    return { events: this.sim.eventsRun, delivered, retransmitted, virtualMs: this.sim.now };
+    return { events: this.sim.eventsRun, delivered, retransmitted, raw, virtualMs: this.sim.now };
   }
 
   override async runUntilQuiet(limitMs: number): Promise<void> {

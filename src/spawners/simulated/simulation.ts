@@ -9,7 +9,7 @@ import { packetSchema } from '../../messages/index.ts';
 import type { Cancel } from '../../runtime/machine-controller.ts';
 import type { MachineHost } from '../../runtime/machine-host.ts';
 import type { LinkStats } from '../../runtime/links.ts';
-import { NodeManager, type MachineSnapshot } from '../../runtime/node-manager.ts';
+import { NodeManager, type MachineSnapshot, type RawStats } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
 import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { MAC_BYTES } from '../../runtime/wire.ts';
@@ -36,6 +36,7 @@ export interface SimulationOptions {
 const TRUE_CLOCK = Object.freeze({ baseTrue: 0, baseMachine: 0, rate: 1 });
 
 const NO_LINK_STATS: Readonly<LinkStats> = Object.freeze({ sent: 0, retransmitted: 0, delivered: 0, duplicatesDropped: 0 });
+const NO_RAW_STATS: Readonly<RawStats> = Object.freeze({ sent: 0, delivered: 0, toUnknownNode: 0 });
 
 /**
  * One simulated machine: the MachineHost its NodeManager — its process — runs on. A crash is the
@@ -58,6 +59,7 @@ export class SimulatedMachine implements MachineHost {
   private life = 0;
   /** The link counters of earlier lives (not part of the journal), carried into the next process. */
   private pastStats: LinkStats | undefined;
+  private pastRawStats: RawStats | undefined;
   private ownLogger: Logger | undefined;
 
   constructor(
@@ -79,11 +81,16 @@ export class SimulatedMachine implements MachineHost {
     return this.manager?.links.stats ?? this.pastStats ?? NO_LINK_STATS;
   }
 
+  get rawStats(): Readonly<RawStats> {
+    return this.manager?.rawStats ?? this.pastRawStats ?? NO_RAW_STATS;
+  }
+
   /** A fresh process. Packets that went through JSON are checked on arrival, as a real machine checks its wire's. */
   private boot(): NodeManager {
     const manager = new NodeManager(this.id, this.name, this, this.sim.options.registry, { checkArrivals: this.sim.options.serialize ?? false });
     if (this.sim.options.brokenDedup) manager.links.dedup = false;
     if (this.pastStats) Object.assign(manager.links.stats, this.pastStats);
+    if (this.pastRawStats) Object.assign(manager.rawStats, this.pastRawStats);
     return manager;
   }
 
@@ -93,6 +100,7 @@ export class SimulatedMachine implements MachineHost {
     this.journal = JSON.stringify(manager.snapshot());
     manager.close();
     this.pastStats = { ...manager.links.stats };
+    this.pastRawStats = { ...manager.rawStats };
     this.manager = undefined;
     this.life++;
   }

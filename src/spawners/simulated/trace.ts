@@ -5,6 +5,7 @@
  * of the events' fields, not a cryptographic hash: it is there to notice divergence, cheaply, on
  * the simulator's hottest path.
  */
+import { fnv1a } from '../../runtime/rng.ts';
 import type { Body, Packet } from '../../messages/index.ts';
 
 export type TraceKind = 'deliver' | 'lost' | 'api';
@@ -35,8 +36,14 @@ export function describeBody(body: Body, maxChars = 60): string {
 }
 
 export function describePacket(packet: Packet): string {
-  if (packet.type === 'ack') return `ack ${packet.from}>${packet.to}#${packet.seq}`;
-  return `data ${packet.from}>${packet.to}#${packet.seq} ${describeBody(packet.message)}`;
+  switch (packet.type) {
+    case 'ack':
+      return `ack ${packet.from}>${packet.to}#${packet.seq}`;
+    case 'data':
+      return `data ${packet.from}>${packet.to}#${packet.seq} ${describeBody(packet.message)}`;
+    case 'raw':
+      return `raw ${packet.from}>${packet.to} ${describeBody(packet.message)}`;
+  }
 }
 
 export function describeEvent(e: TraceEvent): string {
@@ -64,11 +71,7 @@ export class Trace {
     this.mix(this.hashString(fromMachine));
     this.mix(this.hashString(toMachine));
     if (typeof what === 'string') this.mix(this.hashString(what));
-    else {
-      this.mix(what.seq);
-      if (what.type === 'data') this.mixBody(what.message);
-      else this.mix(-1);
-    }
+    else this.mixPacket(what);
     this.count++;
     // The ring reuses its slots: no allocation per event once it is full.
     if (this.ring.length < this.recentSize) this.ring.push({ t, kind, fromMachine, toMachine, sentAt, what });
@@ -93,6 +96,22 @@ export class Trace {
   /** Digest of every event so far: 16 hex digits. */
   digest(): string {
     return `${(this.h1 >>> 0).toString(16).padStart(8, '0')}${(this.h2 >>> 0).toString(16).padStart(8, '0')}`;
+  }
+
+  /** What tells packets apart: a link packet's sequence number, and a node's body where there is one. */
+  private mixPacket(packet: Packet): void {
+    switch (packet.type) {
+      case 'data':
+        this.mix(packet.seq);
+        return this.mixBody(packet.message);
+      case 'ack':
+        this.mix(packet.seq);
+        return this.mix(-1);
+      case 'raw':
+        // No sequence number: a marker no link packet's seq can take (they are >= 0), then the body.
+        this.mix(-2);
+        return this.mixBody(packet.message);
+    }
   }
 
   /**
@@ -127,10 +146,4 @@ export class Trace {
     }
     return h;
   }
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
 }

@@ -1,0 +1,96 @@
+/**
+ * `broadcast.raw`: the broadcast workload over the raw channel, where drops and partitions reach
+ * the protocol and only its own retries (resend until acknowledged) make every value arrive.
+ */
+import { EVERY_MODE, expect, inModes, test, type SystemController } from 'distzero/test';
+import { broadcast, broadcastRandomly, buildBroadcast, joinBroadcast, readAll, waitForValues, type BroadcastSystem } from '../../systems/broadcast/scenario.ts';
+
+const RAW = { channel: 'raw' } as const;
+const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
+
+/** In simulation: the workload went over the raw channel only (no node message took a reliable link). */
+function expectRawOnly(system: SystemController): void {
+  const stats = system.simulationStats();
+  if (!stats) return;
+  expect(stats.delivered, 'node messages delivered by the reliable links').toBe(0);
+  expect(stats.raw.delivered).toBeGreaterThan(0);
+}
+
+async function everyNodeGetsEveryValue(system: SystemController, net: BroadcastSystem, count: number): Promise<void> {
+  const values = await broadcastRandomly(system, net.nodes, count);
+  await waitForValues(system, net.nodes, values, 30_000);
+  expect(await readAll(system, net.nodes)).toEqual(net.nodes.map(() => sorted(values)));
+}
+
+test.describe('broadcast over the raw channel, with retries of its own', () => {
+  inModes(EVERY_MODE, () => {
+    test('5 nodes in a ring: every node gets every value, over raw datagrams only', async ({ system }) => {
+      const net = await buildBroadcast(system, { nodes: 5, topology: 'ring', variant: RAW });
+      await everyNodeGetsEveryValue(system, net, 10);
+      expectRawOnly(system);
+    });
+  });
+
+  // TODO(issue 13): the partition and crash cases run in every mode the reliable broadcast's do;
+  // the lossy cases below are simulated only until runner-side faults replace netem (absent here)
+  // for configureNetwork in virtual and cloud mode — then move them into inModes(EVERY_MODE).
+  inModes(['simulated', 'virtual'], () => {
+    test('a partition that heals: each side spreads its own values, then the retries carry them across', async ({ system }) => {
+      const net = await buildBroadcast(system, { nodes: 5, topology: 'ring', variant: RAW });
+      const sides = [net.nodes.slice(0, 2), net.nodes.slice(2)] as const;
+      await system.partition(net.machines.slice(0, 2), net.machines.slice(2));
+      const left = await broadcastRandomly(system, sides[0], 3, 0);
+      const right = await broadcastRandomly(system, sides[1], 3, 10);
+      await waitForValues(system, sides[0], left, 30_000);
+      await waitForValues(system, sides[1], right, 30_000);
+      // Held a while: the retries go on, and nothing crosses the cut.
+      await system.pass(1_000);
+      expect(await readAll(system, net.nodes)).toEqual([...sides[0].map(() => sorted(left)), ...sides[1].map(() => sorted(right))]);
+      await system.heal();
+      await waitForValues(system, net.nodes, [...left, ...right], 30_000);
+      expectRawOnly(system);
+    });
+
+    test('a machine crashed before it gossiped a value spreads it after its restart (the journal re-arms the retries)', async ({ system }) => {
+      // Rounds slow enough that the crash surely comes before the value's first gossip.
+      const net = await buildBroadcast(system, { nodes: 5, topology: 'ring', variant: RAW, gossipMs: 1_000 });
+      await broadcast(system, net.nodes[2]!, 42);
+      await system.crash(net.machines[2]!);
+      const others = net.nodes.filter((_, i) => i !== 2);
+      expect(await readAll(system, others)).toEqual(others.map(() => []));
+      // Nothing else happens meanwhile: no message wakes the restarted node, only its own re-armed timer can send 42.
+      await system.restart(net.machines[2]!);
+      await waitForValues(system, net.nodes, [42], 30_000);
+    });
+  });
+
+  test('20% loss and 10% duplicates on every link: every node gets every value', { tag: '@simulated' }, async ({ system }) => {
+    const net = await buildBroadcast(system, { nodes: 6, topology: 'grid', variant: RAW });
+    await system.configureNetwork({ drop: 0.2, duplicate: 0.1 });
+    await everyNodeGetsEveryValue(system, net, 20);
+    expectRawOnly(system);
+    const faults = await system.faultCounts();
+    expect(faults.drops).toBeGreaterThan(0);
+    expect(faults.duplicates).toBeGreaterThan(0);
+  });
+
+  test('20% loss: a node that joins later is introduced (its hello repeated until answered) and caught up', { tag: '@simulated' }, async ({ system }) => {
+    const net = await buildBroadcast(system, { nodes: 5, topology: 'tree', variant: RAW, spare: 1 });
+    await system.configureNetwork({ drop: 0.2 });
+    const early = await broadcastRandomly(system, net.nodes, 5);
+    await waitForValues(system, net.nodes, early, 30_000);
+    const late = await joinBroadcast(system, net, [4]);
+    await waitForValues(system, [late], early, 30_000);
+    await broadcast(system, late, 99_999);
+    await waitForValues(system, net.nodes, [...early, 99_999], 30_000);
+  });
+
+  test('without its retries, 20% loss keeps values from some nodes: the retries are what makes it work', { tag: '@simulated' }, async ({ system }) => {
+    const net = await buildBroadcast(system, { nodes: 6, topology: 'tree', variant: { channel: 'raw', retries: false } });
+    await system.configureNetwork({ drop: 0.2 });
+    const values = await broadcastRandomly(system, net.nodes, 20);
+    await system.pass(5_000);
+    const seen = await readAll(system, net.nodes);
+    expect(seen.some((v) => v.length < values.length), `some node lacks a value: ${JSON.stringify(seen)}`).toBe(true);
+  });
+});
