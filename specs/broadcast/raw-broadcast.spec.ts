@@ -31,10 +31,9 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
     });
   });
 
-  // TODO(issue 13): the partition and crash cases run in every mode the reliable broadcast's do;
-  // the lossy cases below are simulated only until runner-side faults replace netem (absent here)
-  // for configureNetwork in virtual and cloud mode — then move them into inModes(EVERY_MODE).
-  inModes(['simulated', 'virtual'], () => {
+  // Loss, partitions and crashes mean the same in every mode (the runners apply them in their own
+  // packet path on containers and instances), so every case runs in every mode.
+  inModes(EVERY_MODE, () => {
     test('a partition that heals: each side spreads its own values, then the retries carry them across', async ({ system }) => {
       const net = await buildBroadcast(system, { nodes: 5, topology: 'ring', variant: RAW });
       const sides = [net.nodes.slice(0, 2), net.nodes.slice(2)] as const;
@@ -62,35 +61,35 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
       await system.restart(net.machines[2]!);
       await waitForValues(system, net.nodes, [42], 30_000);
     });
-  });
 
-  test('20% loss and 10% duplicates on every link: every node gets every value', { tag: '@simulated' }, async ({ system }) => {
-    const net = await buildBroadcast(system, { nodes: 6, topology: 'grid', variant: RAW });
-    await system.configureNetwork({ drop: 0.2, duplicate: 0.1 });
-    await everyNodeGetsEveryValue(system, net, 20);
-    expectRawOnly(system);
-    const faults = await system.faultCounts();
-    expect(faults.drops).toBeGreaterThan(0);
-    expect(faults.duplicates).toBeGreaterThan(0);
-  });
+    test('20% loss and 10% duplicates on every link: every node gets every value', async ({ system }) => {
+      const net = await buildBroadcast(system, { nodes: 6, topology: 'grid', variant: RAW });
+      await system.configureNetwork({ drop: 0.2, duplicate: 0.1 });
+      await everyNodeGetsEveryValue(system, net, 20);
+      expectRawOnly(system);
+      const faults = await system.faultCounts();
+      expect(faults.drops).toBeGreaterThan(0);
+      expect(faults.duplicates).toBeGreaterThan(0);
+    });
 
-  test('20% loss: a node that joins later is introduced (its hello repeated until answered) and caught up', { tag: '@simulated' }, async ({ system }) => {
-    const net = await buildBroadcast(system, { nodes: 5, topology: 'tree', variant: RAW, spare: 1 });
-    await system.configureNetwork({ drop: 0.2 });
-    const early = await broadcastRandomly(system, net.nodes, 5);
-    await waitForValues(system, net.nodes, early, 30_000);
-    const late = await joinBroadcast(system, net, [4]);
-    await waitForValues(system, [late], early, 30_000);
-    await broadcast(system, late, 99_999);
-    await waitForValues(system, net.nodes, [...early, 99_999], 30_000);
-  });
+    test('20% loss: a node that joins later is introduced (its hello repeated until answered) and caught up', async ({ system }) => {
+      const net = await buildBroadcast(system, { nodes: 5, topology: 'tree', variant: RAW, spare: 1 });
+      await system.configureNetwork({ drop: 0.2 });
+      const early = await broadcastRandomly(system, net.nodes, 5);
+      await waitForValues(system, net.nodes, early, 30_000);
+      const late = await joinBroadcast(system, net, [4]);
+      await waitForValues(system, [late], early, 30_000);
+      await broadcast(system, late, 99_999);
+      await waitForValues(system, net.nodes, [...early, 99_999], 30_000);
+    });
 
-  test('without its retries, 20% loss keeps values from some nodes: the retries are what makes it work', { tag: '@simulated' }, async ({ system }) => {
-    const net = await buildBroadcast(system, { nodes: 6, topology: 'tree', variant: { channel: 'raw', retries: false } });
-    await system.configureNetwork({ drop: 0.2 });
-    const values = await broadcastRandomly(system, net.nodes, 20);
-    await system.pass(5_000);
-    const seen = await readAll(system, net.nodes);
-    expect(seen.some((v) => v.length < values.length), `some node lacks a value: ${JSON.stringify(seen)}`).toBe(true);
+    test('without its retries, 20% loss keeps values from some nodes: the retries are what makes it work', async ({ system }) => {
+      const net = await buildBroadcast(system, { nodes: 6, topology: 'tree', variant: { channel: 'raw', retries: false } });
+      await system.configureNetwork({ drop: 0.2 });
+      const values = await broadcastRandomly(system, net.nodes, 20);
+      await system.pass(5_000);
+      const seen = await readAll(system, net.nodes);
+      expect(seen.some((v) => v.length < values.length), `some node lacks a value: ${JSON.stringify(seen)}`).toBe(true);
+    });
   });
 });
