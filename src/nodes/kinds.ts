@@ -112,10 +112,10 @@ export function defineSystems(...systems: System[]): Registry {
   return new Registry(systems);
 }
 
-/** Who a body belongs to, for error messages. */
+/** Who a body belongs to, for error messages: a hosted Node is one itself (nothing is made per check). */
 export interface BodyOwner {
-  node: string;
-  kind: string;
+  readonly name: string;
+  readonly kind: string;
 }
 
 /**
@@ -132,7 +132,22 @@ export function checkBody<T>(schema: z.ZodType<T>, value: unknown, owner: BodyOw
 /** The InvalidBodyError for a failed parse: its first issue's field and problem. */
 export function bodyError(error: z.ZodError, owner: BodyOwner, role: BodyRole): InvalidBodyError {
   const issue = error.issues[0]!;
-  return new InvalidBodyError({ ...owner, role, path: issue.path.join('.') || '(root)', problem: issue.message });
+  return new InvalidBodyError({ node: owner.name, kind: owner.kind, role, path: issue.path.join('.') || '(root)', problem: issue.message });
+}
+
+const withType = new WeakMap<RequestSchemas, z.ZodType>();
+
+/**
+ * A request's arguments with its `type`, as one schema: a request that is exactly right passes the
+ * compiled check as it is, with nothing copied (its type was matched already).
+ */
+export function requestBodySchema(schemas: RequestSchemas): z.ZodType<Body> {
+  let schema = withType.get(schemas);
+  if (!schema) {
+    schema = schemas.args.extend({ type: z.string() });
+    withType.set(schemas, schema);
+  }
+  return schema as z.ZodType<Body>;
 }
 
 /** A request's schemas by its type, or an InvalidBodyError naming the requests the kind answers. */
@@ -140,5 +155,5 @@ export function requestSchemas(kind: NodeKind, request: Body, owner: BodyOwner):
   const schemas = Object.hasOwn(kind.schemas.requests, request.type) ? kind.schemas.requests[request.type] : undefined;
   if (schemas) return schemas;
   const known = Object.keys(kind.schemas.requests);
-  throw new InvalidBodyError({ ...owner, role: 'request', path: 'type', problem: `no request "${request.type}" (answers: ${known.join(', ') || 'none'})` });
+  throw new InvalidBodyError({ node: owner.name, kind: owner.kind, role: 'request', path: 'type', problem: `no request "${request.type}" (answers: ${known.join(', ') || 'none'})` });
 }

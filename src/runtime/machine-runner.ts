@@ -158,7 +158,7 @@ export class MachineRunner implements MachineHost {
   private sendThroughFaults(frame: Buffer, port: number, host: string): void {
     const network = this.network;
     if (!network) return this.send(frame, port, host);
-    const delays = network.deliveries(this.manager.machineId, peerKey({ host, port }), () => frame.length);
+    const delays = network.deliveries(this.manager.machineId, peerKey({ host, port }), byteLength, frame);
     // A flipped byte in the MAC: the receiver's authentication must reject the frame (and counts it).
     const wire = network.lastCorrupted ? flipFirstByte(frame) : frame;
     for (const delay of delays) {
@@ -298,6 +298,8 @@ export class MachineRunner implements MachineHost {
 function peerKey(peer: { host: string; port: number }): string {
   return `${peer.host}:${peer.port}`;
 }
+
+const byteLength = (frame: Buffer) => frame.length;
 
 function flipFirstByte(frame: Buffer): Buffer {
   const copy = Buffer.from(frame);

@@ -53,17 +53,18 @@ export class NetworkModel {
 
   /**
    * The delays after which copies of one packet from `from` to `to` arrive: none when it is lost,
-   * two when it is duplicated. `bytes` (its sealed size) is only read when the link has a maximum.
+   * two when it is duplicated. `sizeOf(packet)` (its sealed size) is only asked when the link has a
+   * maximum (a shared function, not a closure per packet: this runs for every packet).
    * A corrupted packet still travels (`lastCorrupted`): its receiver's authentication rejects it.
    */
-  deliveries(from: string, to: string, bytes: () => number): number[] {
+  deliveries<P>(from: string, to: string, sizeOf: (packet: P) => number, packet: P): number[] {
     this.lastCorrupted = false;
     if (this.cut.size > 0 && this.cut.has(pairKey(from, to))) {
       this.faults.partitioned++;
       return [];
     }
     const c = this.conditions(from, to);
-    if (c.maxDatagramBytes > 0 && bytes() > c.maxDatagramBytes) {
+    if (c.maxDatagramBytes > 0 && sizeOf(packet) > c.maxDatagramBytes) {
       this.faults.oversized++;
       return [];
     }

@@ -8,7 +8,7 @@
 import type { Logger } from '../logging.ts';
 import type { Address, ApiRequest, ApiResponse, Body, NodeHandle, Packet, RawPacket, Transport } from '../messages/index.ts';
 import { compiledCheck } from '../messages/compiled-check.ts';
-import { bodyError, checkBody, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
+import { bodyError, checkBody, requestBodySchema, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
 import type { Node } from '../nodes/node.ts';
 import { InvalidRequestError, NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
 import { ReliableLinks, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
@@ -46,7 +46,6 @@ export interface NodeManagerOptions {
 interface Hosted {
   node: Node;
   kind: NodeKind;
-  owner: BodyOwner;
 }
 
 export class NodeManager implements MachineController {
@@ -103,7 +102,7 @@ export class NodeManager implements MachineController {
     const schema = this.registry.kind(to.kind).schemas.messages;
     if (compiledCheck(schema)(message)) return message;
     const parsed = schema.safeParse(message);
-    if (!parsed.success) throw bodyError(parsed.error, { node: to.id, kind: to.kind }, 'message');
+    if (!parsed.success) throw bodyError(parsed.error, { name: to.id, kind: to.kind }, 'message');
     return parsed.data;
   }
 
@@ -180,7 +179,7 @@ export class NodeManager implements MachineController {
     for (const saved of snapshot.nodes) {
       this.guard('restore', saved.id, () => {
         const hosted = this.create(saved.kind, saved.id, saved.name, saved.config);
-        const state = checkBody(hosted.kind.schemas.state, saved.state, hosted.owner, 'state');
+        const state = checkBody(hosted.kind.schemas.state, saved.state, hosted.node, 'state');
         hosted.node.restore(state);
       });
     }
@@ -199,8 +198,8 @@ export class NodeManager implements MachineController {
       case 'start_node':
         return this.startNode(request.kind, request.id, request.name, request.config);
       case 'send_to_node': {
-        const { node, kind, owner } = this.hosted(request.nodeId);
-        const message = checkBody(kind.schemas.messages, request.message, owner, 'message');
+        const { node, kind } = this.hosted(request.nodeId);
+        const message = checkBody(kind.schemas.messages, request.message, node, 'message');
         this.guard('send_to_node', node.id, () => node.receive(message, SYSTEM_SENDER));
         return {};
       }
@@ -215,16 +214,16 @@ export class NodeManager implements MachineController {
   }
 
   private call(nodeId: string, body: Body, respond: (response: ApiResponse) => void): void {
-    const { node, kind, owner } = this.hosted(nodeId);
-    const schemas = requestSchemas(kind, body, owner);
-    const request = { ...checkBody(schemas.args, body, owner, 'request'), type: body.type };
+    const { node, kind } = this.hosted(nodeId);
+    const schemas = requestSchemas(kind, body, node);
+    const request = checkBody(requestBodySchema(schemas), body, node, 'request');
     let answered = false;
     const reply = (value: unknown) => {
-      const fail = (problem: string) => this.host.nodeFailed(new ReplyError({ ...owner, request: body.type, problem }), { nodeId, during: `reply to ${body.type}` });
+      const fail = (problem: string) => this.host.nodeFailed(new ReplyError({ node: node.name, kind: node.kind, request: body.type, problem }), { nodeId, during: `reply to ${body.type}` });
       if (answered) return fail('it replied twice');
       answered = true;
       try {
-        respond({ ok: true, result: checkBody(schemas.reply, value, owner, 'reply') });
+        respond({ ok: true, result: checkBody(schemas.reply, value, node, 'reply') });
       } catch (error) {
         respond({ ok: false, error: describeError(error) });
       }
@@ -237,7 +236,7 @@ export class NodeManager implements MachineController {
       if (!answered) {
         answered = true;
         const thrown = describeError(error);
-        respond({ ok: false, error: describeError(new ReplyError({ ...owner, request: body.type, problem: `${thrown.name}: ${thrown.message}` })) });
+        respond({ ok: false, error: describeError(new ReplyError({ node: node.name, kind: node.kind, request: body.type, problem: `${thrown.name}: ${thrown.message}` })) });
       }
       return;
     }
@@ -246,10 +245,9 @@ export class NodeManager implements MachineController {
 
   private create(kindName: string, id: string, name: string, config: unknown): Hosted {
     const kind = this.registry.kind(kindName);
-    const owner = { node: name, kind: kindName };
-    const checked = checkBody(kind.schemas.config, config, owner, 'config');
+    const checked = checkBody(kind.schemas.config, config, { name, kind: kindName }, 'config');
     const node = kind.create({ id, name, kind: kindName, config: checked, controller: this });
-    const hosted = { node, kind, owner };
+    const hosted = { node, kind };
     this.nodes.set(id, hosted);
     return hosted;
   }
@@ -279,7 +277,7 @@ export class NodeManager implements MachineController {
     let checked = message;
     if (this.options.checkArrivals) {
       try {
-        checked = checkBody(hosted.kind.schemas.messages, message, hosted.owner, 'message');
+        checked = checkBody(hosted.kind.schemas.messages, message, hosted.node, 'message');
       } catch (error) {
         // Acknowledged and dropped: resending the same bad message would not make it good.
         this.logger.warn({ node_id: to, from, err: describeError(error) }, 'rejected input');

@@ -191,7 +191,7 @@ export class Simulation {
     if (to.kind !== 'sim') throw new Error(`a simulated machine cannot send to ${to.kind} address ${JSON.stringify(to)}`);
     const target = this.machines.get(to.machineId);
     const sentAt = this.now;
-    const delays = this.network.deliveries(from.id, to.machineId, () => sealedBytes(packet));
+    const delays = this.network.deliveries(from.id, to.machineId, sealedBytes, packet);
     // A corrupted packet arrives, and its receiver's frame authentication throws it away.
     if (delays.length === 0 || this.network.lastCorrupted) {
       this.trace.add(sentAt, 'lost', from.id, to.machineId, sentAt, packet);
