@@ -132,7 +132,14 @@ function withChecks(def: Def, base: Check, measure: (v: unknown) => number): Che
       parts.push((v) => measure(v) <= max);
     } else return never;
   }
-  return (v) => parts.every((part) => part(v));
+  if (parts.length === 2) {
+    const [first, second] = parts as [Check, Check];
+    return (v) => first(v) && second(v);
+  }
+  return (v) => {
+    for (const part of parts) if (!part(v)) return false;
+    return true;
+  };
 }
 
 function lengthOf(v: unknown): number {
