@@ -1,5 +1,6 @@
 import { EVERY_MODE, FaultsNeverFiredError, expect, inModes, test } from 'distzero/test';
 import { buildSumSystem, manyUsers, seedScenarioUsers, waitForTotals } from '../../systems/sum/scenario.ts';
+import { tickerNode } from '../../systems/testkit/system.ts';
 
 test.describe('clocks and fault accounting', () => {
   inModes(EVERY_MODE, () => {
@@ -15,6 +16,18 @@ test.describe('clocks and fault accounting', () => {
       await Promise.all(sum.machines.map((machine, i) => system.skewClock(machine, skews[i % skews.length]!)));
       await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 60_000);
       expect((await system.faultCounts()).skewed_clocks).toBe(sum.machines.length);
+    });
+
+    test("a skewed clock is the machine's: it survives a crash and restart of the machine's process", async ({ system }) => {
+      const [skewed, plain] = await system.createMachines(['skewed', 'plain']);
+      const [a, b] = [await system.spawn(skewed!, tickerNode, 'a', {}), await system.spawn(plain!, tickerNode, 'b', {})];
+      // How far a's clock is ahead of b's (two calls apart: a second of slack on real machines).
+      const ahead = async () => (await system.call(a, { type: 'clock' })).now - (await system.call(b, { type: 'clock' })).now;
+      await system.skewClock(skewed!, { offsetMs: 3_600_000, rate: 1 });
+      expect(Math.abs((await ahead()) - 3_600_000)).toBeLessThan(1_000);
+      await system.crash(skewed!);
+      await system.restart(skewed!);
+      expect(Math.abs((await ahead()) - 3_600_000)).toBeLessThan(1_000);
     });
   });
 

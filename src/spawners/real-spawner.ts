@@ -7,6 +7,7 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../logging.ts';
 import type { ApiRequest, ApiResponse } from '../messages/index.ts';
+import type { ClockSkew } from './faults.ts';
 import { addFaultCounts, emptyFaultCounts, faultCountsSchema, type FaultCounts, type LinkConditions } from '../messages/network.ts';
 import type { RealMachines } from './real-machines.ts';
 import { Spawner, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
@@ -102,10 +103,24 @@ export abstract class RealSpawner extends Spawner {
     for (const request of this.everyLink) await this.direct(machineId, request);
   }
 
-  /** Call once a restarted machine answers: it is given the network it had. */
+  /** Call once a restarted machine answers: it is given the network it had, and its clock. */
   protected async processRestarted(machineId: string): Promise<void> {
     await this.machineJoined(machineId);
     for (const request of this.applied.get(machineId) ?? []) await this.direct(machineId, request);
+    const skew = this.skews.get(machineId);
+    if (skew) {
+      // The skewed clock is the machine's, not the process's: it kept drifting while the process was down.
+      const offsetMs = skew.offsetMs + (Date.now() - skew.at) * (skew.rate - 1);
+      await this.direct(machineId, { type: 'set_clock', offsetMs, rate: skew.rate });
+    }
+  }
+
+  /** Each machine's last skew and when it was set, to give a restarted process its machine's clock. */
+  private readonly skews = new Map<string, ClockSkew & { at: number }>();
+
+  override async skewClock(machineId: string, skew: ClockSkew): Promise<void> {
+    await super.skewClock(machineId, skew);
+    this.skews.set(machineId, { ...skew, at: Date.now() });
   }
 
   private peer(machineId: string): { host: string; port: number } {

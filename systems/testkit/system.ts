@@ -45,6 +45,8 @@ const tickerSchemas = {
     ticks: { args: z.object({}), reply: z.object({ ticks: z.number().int().nonnegative() }) },
     /** Answered once it has ticked `ticks` times: a call that stays in flight. */
     await_ticks: { args: z.object({ ticks: z.number().int() }), reply: z.object({ ticks: z.number().int().nonnegative() }) },
+    /** The time on its machine's clock (skewed or not). */
+    clock: { args: z.object({}), reply: z.object({ now: z.number() }) },
   },
 };
 
@@ -78,6 +80,7 @@ class TickerNode extends Node<typeof tickerSchemas> {
   }
 
   override answer(request: RequestOf<typeof tickerSchemas>, reply: Reply<typeof tickerSchemas>) {
+    if (request.type === 'clock') return { now: this.now() };
     if (request.type === 'await_ticks' && request.ticks > this.state.ticks) {
       this.held.push({ ticks: request.ticks, reply });
       return;
