@@ -95,8 +95,10 @@ export function checkLinearizable(history: History, options: LinearizabilityOpti
 /** `fail` did not happen; an `info` read changed nothing and returned nothing known. */
 const mayMatter = (operation: RegisterOperation) => operation.outcome.type !== 'fail' && !(operation.op === 'read' && operation.outcome.type === 'info');
 
-/** An initial value not known: the search succeeds if any initial value makes the history linearizable. */
-export const ANY_VALUE: unique symbol = Symbol('any value');
+/** An initial value known only to be one of these: the search succeeds if any of them makes the history linearizable. */
+export interface OneOf {
+  oneOf: readonly Value[];
+}
 
 export interface SearchResult {
   verdict: KeyVerdict;
@@ -107,10 +109,10 @@ export interface SearchResult {
  * Wing–Gong–Lowe on one key's operations (none `fail`; any `info` is optional). Exported for the
  * specs; `checkLinearizable` is the entry point.
  */
-export function searchLinearization(operations: readonly RegisterOperation[], initial: Value | typeof ANY_VALUE, maxSteps: number): SearchResult {
+export function searchLinearization(operations: readonly RegisterOperation[], initial: Value | OneOf, maxSteps: number): SearchResult {
   const n = operations.length;
   // Register values as small integers: the model's state is one number, cheap to cache and compare.
-  const ids = new Map<Value, number>(initial === ANY_VALUE ? [] : [[initial, 0]]);
+  const ids = new Map<Value, number>();
   const idOf = (value: Value) => {
     let id = ids.get(value);
     if (id === undefined) ids.set(value, (id = ids.size));
@@ -211,8 +213,7 @@ export function searchLinearization(operations: readonly RegisterOperation[], in
   const linearized = new Uint32Array((n + 31) >>> 5);
   const stackEntry: number[] = [];
   const stackState: number[] = [];
-  // With any initial value: each value the operations mention, and one they do not.
-  const starts = initial === ANY_VALUE ? Array.from({ length: ids.size + 1 }, (_, id) => id) : [0];
+  const starts = [...new Set(isOneOf(initial) ? initial.oneOf.map(idOf) : [idOf(initial)])];
   let steps = 0;
   starting: for (const start of starts) {
     let state = start;
@@ -257,6 +258,8 @@ export function searchLinearization(operations: readonly RegisterOperation[], in
   }
   return { verdict: 'violation', steps };
 }
+
+const isOneOf = (initial: Value | OneOf): initial is OneOf => typeof initial === 'object' && initial !== null;
 
 const NONE = -1;
 const IMPOSSIBLE = -1;
@@ -345,21 +348,21 @@ class ConfigurationCache {
  *    but not completed by then taken as `info`. The smallest failing t, by binary search (a prefix
  *    of a linearizable history is linearizable: cut its linearization at t).
  * 2. Start: the latest time s such that, forgetting everything before s (the register may then hold
- *    any value; operations invoked before s and still running, or `info`, taken as `info`), the
+ *    the initial value or any value written by an operation invoked before s; operations invoked before s and still running, or `info`, taken as `info`), the
  *    prefix still fails. Binary search again (a later s weakens more).
  * 3. Inside [s, t], turn each `ok` operation into `info` in turn; keep it `info` where the history
  *    still fails.
  *
  * The window is the operations left `ok`. So "minimal" means: with every other operation of the key
  * up to t possibly having happened or not (and, if s is past the key's first operation, with any
- * value at s), these recorded outcomes cannot all be true; and turning any single one of them into
+ * value written before s possibly there at s), these recorded outcomes cannot all be true; and turning any single one of them into
  * `info` removes the contradiction — each one is part of it. The window alone is also not
  * linearizable. It is not necessarily the smallest such set (that search is exponential). A search
  * that hits the bound while shrinking counts as "not shown to fail": the step is not taken, and the
  * window is still a true violation, only maybe not minimal.
  */
 export function minimalWindow(operations: readonly RegisterOperation[], initial: Value, maxSteps: number): Operation[] {
-  const fails = (set: readonly RegisterOperation[], from: Value | typeof ANY_VALUE) => searchLinearization(set, from, maxSteps).verdict === 'violation';
+  const fails = (set: readonly RegisterOperation[], from: Value | OneOf) => searchLinearization(set, from, maxSteps).verdict === 'violation';
   const isOk = (o: RegisterOperation) => o.outcome.type === 'ok';
   const completedBy = (o: RegisterOperation) => o.completedAt ?? Infinity;
   // The smallest index in [low, high] where `failsAt` holds, given it holds at `high` and is monotone.
@@ -386,12 +389,16 @@ export function minimalWindow(operations: readonly RegisterOperation[], initial:
     window.flatMap((o): RegisterOperation[] => (o.invokedAt >= s ? [o] : o.op === 'read' || (isOk(o) && completedBy(o) < s) ? [] : [asInfo(o)]));
   // Latest failing start: search on reversed indices, so "fails" is monotone the way firstFailing wants.
   const last = starts.length - 1;
-  const failsFrom = (index: number) => (index < 0 ? fails(window, initial) : fails(suffix(starts[index] as number), ANY_VALUE));
+  // At s the register holds the initial value or one written by an operation invoked before s.
+  const heldAt = (s: number): OneOf => ({
+    oneOf: [initial, ...operations.flatMap((o) => (o.invokedAt >= s ? [] : o.op === 'write' ? [o.args] : o.op === 'cas' ? [o.args.to] : []))],
+  });
+  const failsFrom = (index: number) => (index < 0 ? fails(window, initial) : fails(suffix(starts[index] as number), heldAt(starts[index] as number)));
   const startIndex = last - firstFailing(0, last + 1, (reversed) => failsFrom(last - reversed));
-  let from: Value | typeof ANY_VALUE = initial;
+  let from: Value | OneOf = initial;
   if (startIndex >= 0) {
     window = suffix(starts[startIndex] as number);
-    from = ANY_VALUE;
+    from = heldAt(starts[startIndex] as number);
   }
 
   // 3. Weaken one ok operation at a time.
