@@ -45,7 +45,7 @@ export abstract class RealSpawner extends Spawner {
     if (link) return this.apply(link.from, { type: 'configure_network', seed, conditions, to: this.peer(link.to) });
     const request: ApiRequest = { type: 'configure_network', seed, conditions };
     this.everyLink.push(request);
-    await Promise.all(this.machines.all().map((m) => this.request(m.id, request)));
+    await Promise.all(this.upMachines().map((m) => this.request(m.id, request)));
   }
 
   /** Each side stops sending to the other: both directions are cut, in the machines' own packet path. */
@@ -57,16 +57,24 @@ export abstract class RealSpawner extends Spawner {
 
   override async heal(): Promise<void> {
     for (const [id, requests] of this.applied) this.applied.set(id, requests.filter((r) => r.type !== 'partition'));
-    await Promise.all(this.machines.all().map((m) => this.request(m.id, { type: 'heal' })));
+    await Promise.all(this.upMachines().map((m) => this.request(m.id, { type: 'heal' })));
   }
 
+  /**
+   * Give a machine a network request, and remember it for its restarts. A machine that is down gets
+   * it when it comes back: the network changes whether or not its process is running.
+   */
   private async apply(machineId: string, request: ApiRequest): Promise<void> {
-    await this.request(machineId, request);
+    if (!this.isDown(machineId)) await this.request(machineId, request);
     this.applied.set(machineId, [...(this.applied.get(machineId) ?? []), request]);
   }
 
+  private upMachines() {
+    return this.machines.all().filter((m) => !this.isDown(m.id));
+  }
+
   override async faultCounts(): Promise<FaultCounts> {
-    await Promise.all(this.machines.all().map((m) => this.fetchCounts(m.id)));
+    await Promise.all(this.upMachines().map((m) => this.fetchCounts(m.id)));
     const total = addFaultCounts(emptyFaultCounts(), this.countsOfDead);
     for (const counts of this.lastCounts.values()) addFaultCounts(total, counts);
     return { ...total, crashes: this.crashes, skewed_clocks: this.skewedClocks };

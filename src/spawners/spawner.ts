@@ -170,6 +170,10 @@ export abstract class Spawner {
   /** Machines crashed and not yet restarted: every mode refuses calls to them the same way. */
   private readonly down = new Set<string>();
 
+  protected isDown(machineId: string): boolean {
+    return this.down.has(machineId);
+  }
+
   /**
    * Stop a machine abruptly; what it had not yet made durable is lost, and every call in flight to it
    * fails with MachineDownError. A machine already down is refused before anything is done.
