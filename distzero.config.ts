@@ -4,7 +4,8 @@
  */
 import { defineSystems } from 'distzero';
 import { broadcastSystem } from './systems/broadcast/system.ts';
+import { registerSystem } from './systems/register/system.ts';
 import { sumSystem } from './systems/sum/system.ts';
 import { testkitSystem } from './systems/testkit/system.ts';
 
-export default defineSystems(sumSystem, broadcastSystem, testkitSystem);
+export default defineSystems(sumSystem, broadcastSystem, registerSystem, testkitSystem);
