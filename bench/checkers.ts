@@ -9,7 +9,7 @@ import { checkLinearizable, plannedRegisterHistory, randomRegisterPlan, type Ope
 const CASES = [
   { operations: 10_000, keys: 10 },
   { operations: 100_000, keys: 100 },
-];
+].slice(0, process.argv.includes('--quick') ? 1 : 2);
 
 function timed<T>(run: () => T): { result: T; ms: number } {
   const start = performance.now();

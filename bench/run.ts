@@ -32,6 +32,11 @@ console.log(`simulated  core, users=${core.users}, no batching  exact=${core.exa
 const idle = child('bench/sim-case.ts', ['idle', quick ? '1000' : '10000']);
 console.log(`simulated  idle nodes=${idle.nodes}  bytes per idle node (machine + node)=${idle.bytesPerIdleNode}`);
 
+// The history checkers: every JSON line of bench/checkers.ts.
+const checkerOut = execFileSync(process.execPath, ['--import', 'tsx', 'bench/checkers.ts', ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
+const checkers = checkerOut.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+for (const row of checkers) console.log(`checkers   ${row.bench}  operations=${row.operations}  keys=${row.keys}  verdict=${row.verdict}  ms=${row.ms}`);
+
 let virtual: Record<string, unknown> = { skipped: '--quick' };
 if (!quick) {
   virtual = child('bench/virtual.ts', []);
@@ -45,6 +50,7 @@ const results = {
   simulated,
   core,
   idle,
+  checkers,
   virtual,
 };
 fs.writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);

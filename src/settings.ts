@@ -42,6 +42,8 @@ export const settingsSchema = z.object({
   SWEEP_FROM: int(0, 2 ** 31 - 1, 1),
   /** The swarm (`--grep @swarm`) replayed in every mode: one seed's faults, on containers and instances too. */
   SWARM_SEED: int(0, 2 ** 31 - 1, 57),
+  /** The register sweep: how many seeds of the register workload (from SWEEP_FROM) one test runs. */
+  REGISTER_SWEEP_SEEDS: int(0, 10_000_000, 1000),
   /** Test-only: plant a bug (duplicate suppression off) in sweep runs, to show the sweep finds it. */
   SWEEP_PLANTED_BUG: bool(),
   /** Run every simulated test twice and fail at the first event where the two runs differ. */
