@@ -7,8 +7,14 @@ import { describeBody, type TraceEvent } from './trace.ts';
 
 const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
-export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: { maxArrows?: number } = {}): string {
-  const shown = events.filter((e) => typeof e.what === 'string' || e.what.type !== 'ack').slice(0, options.maxArrows ?? 400);
+/**
+ * The diagram of the last `maxArrows` messages (default 400): a failure ends a simulated run, so the
+ * window that explains it is the one just before the end. `earlier` counts the trace events already
+ * passed over before `events` begins; the caption says which part of the run is shown.
+ */
+export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: { maxArrows?: number; earlier?: number } = {}): string {
+  const messages = events.filter((e) => typeof e.what === 'string' || e.what.type !== 'ack');
+  const shown = messages.slice(-(options.maxArrows ?? 400));
   const lanes: string[] = ['test'];
   for (const e of shown) for (const m of [e.fromMachine, e.toMachine]) if (!lanes.includes(m)) lanes.push(m);
   const laneX = (m: string) => 150 + lanes.indexOf(m) * 170;
@@ -42,7 +48,14 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
     parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH * 0.6}" stroke="#335" marker-end="url(#arrow)"/>`);
     parts.push(`<text x="${(x1 + x2) / 2}" y="${y - 2}" text-anchor="middle" fill="#114">${escape(label)}</text>`);
   });
-  if (events.length > shown.length) parts.push(`<text x="8" y="${height - 6}" fill="#777">first ${shown.length} of the run's messages shown</text>`);
+  parts.push(`<text x="8" y="${height - 6}" fill="#777">${escape(caption(shown, messages.length, options.earlier ?? 0))}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+function caption(shown: readonly TraceEvent[], kept: number, earlier: number): string {
+  if (shown.length === 0) return 'no messages in this run';
+  const span = `${shown[0]!.t.toFixed(1)} to ${shown.at(-1)!.t.toFixed(1)} virtual ms`;
+  if (shown.length === kept && earlier === 0) return `the whole run: ${shown.length} messages, ${span}`;
+  return `the last ${shown.length} messages before the end of the run, ${span} (${kept - shown.length + earlier} earlier events not shown)`;
 }

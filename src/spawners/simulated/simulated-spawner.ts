@@ -219,7 +219,7 @@ export class SimulatedSpawner extends Spawner {
     const names = new Map([...this.sim.allMachines()].map((m) => [m.id, m.name]));
     return [
       { name: 'simulation.json', contentType: 'application/json', body: JSON.stringify(summary, null, 2) },
-      { name: 'sequence-diagram.svg', contentType: 'image/svg+xml', body: sequenceDiagram(this.sim.trace.events, names) },
+      { name: 'sequence-diagram.svg', contentType: 'image/svg+xml', body: sequenceDiagram(this.sim.trace.events, names, { earlier: this.sim.trace.dropped }) },
     ];
   }
 }

@@ -56,7 +56,19 @@ export class Trace {
   private readonly stringHashes = new Map<string, number>();
   private readonly ring: TraceEvent[] = [];
   private ringAt = 0;
-  readonly events: TraceEvent[] = [];
+  private readonly kept: TraceEvent[] = [];
+  private keptAt = 0;
+  /** Events passed over by the kept window (the run's earliest). */
+  get dropped(): number {
+    return this.count - this.kept.length;
+  }
+
+  /** The kept events, oldest first: every event of the run when `keep` is unbounded, else the last `keep`. */
+  get events(): TraceEvent[] {
+    if (this.kept.length < this.keep) return this.kept;
+    const start = this.keptAt % this.keep;
+    return [...this.kept.slice(start), ...this.kept.slice(0, start)];
+  }
   count = 0;
 
   constructor(
@@ -84,7 +96,11 @@ export class Trace {
       slot.sentAt = sentAt;
       slot.what = what;
     }
-    if (this.events.length < this.keep) this.events.push({ t, kind, fromMachine, toMachine, sentAt, what });
+    // The last `keep` events, for the sequence diagram: a failure ends the run, so the window that
+    // matters is the one just before the end (a ring once full; `events` puts it back in order).
+    const record = { t, kind, fromMachine, toMachine, sentAt, what };
+    if (this.kept.length < this.keep) this.kept.push(record);
+    else this.kept[this.keptAt++ % this.keep] = record;
   }
 
   /** The most recent events, oldest first, as text. */
