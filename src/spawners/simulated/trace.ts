@@ -54,8 +54,8 @@ export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
   private readonly stringHashes = new Map<string, number>();
-  private readonly ring: TraceEvent[] = [];
-  private ringAt = 0;
+  /** Events so far. */
+  count = 0;
   private readonly kept: TraceEvent[] = [];
   private keptAt = 0;
   /** Events passed over by the kept window (the run's earliest). */
@@ -69,7 +69,6 @@ export class Trace {
     const start = this.keptAt % this.keep;
     return [...this.kept.slice(start), ...this.kept.slice(0, start)];
   }
-  count = 0;
 
   constructor(
     private readonly recentSize = 50,
@@ -85,10 +84,12 @@ export class Trace {
     if (typeof what === 'string') this.mix(this.hashString(what));
     else this.mixPacket(what);
     this.count++;
-    // The ring reuses its slots: no allocation per event once it is full.
-    if (this.ring.length < this.recentSize) this.ring.push({ t, kind, fromMachine, toMachine, sentAt, what });
+    // The last `keep` events, for the sequence diagram: a failure ends the run, so the window that
+    // matters is the one just before the end (a ring once full; `events` puts it back in order).
+    // Once full, slots are reused in place: no allocation per event.
+    if (this.kept.length < this.keep) this.kept.push({ t, kind, fromMachine, toMachine, sentAt, what });
     else {
-      const slot = this.ring[this.ringAt++ % this.recentSize]!;
+      const slot = this.kept[this.keptAt++ % this.keep]!;
       slot.t = t;
       slot.kind = kind;
       slot.fromMachine = fromMachine;
@@ -96,17 +97,11 @@ export class Trace {
       slot.sentAt = sentAt;
       slot.what = what;
     }
-    // The last `keep` events, for the sequence diagram: a failure ends the run, so the window that
-    // matters is the one just before the end (a ring once full; `events` puts it back in order).
-    const record = { t, kind, fromMachine, toMachine, sentAt, what };
-    if (this.kept.length < this.keep) this.kept.push(record);
-    else this.kept[this.keptAt++ % this.keep] = record;
   }
 
   /** The most recent events, oldest first, as text. */
   recent(): string[] {
-    const start = this.ring.length < this.recentSize ? 0 : this.ringAt % this.recentSize;
-    return [...this.ring.slice(start), ...this.ring.slice(0, start)].map(describeEvent);
+    return this.events.slice(-this.recentSize).map(describeEvent);
   }
 
   /** Digest of every event so far: 16 hex digits. */
