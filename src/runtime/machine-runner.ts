@@ -89,6 +89,7 @@ export class MachineRunner implements MachineHost {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.manager.close();
     for (const socket of this.connections) socket.destroy();
     await Promise.all([new Promise<void>((resolve) => this.api.close(() => resolve())), new Promise<void>((resolve) => this.udp.close(() => resolve()))]);
@@ -207,14 +208,18 @@ export class MachineRunner implements MachineHost {
   /** Peers may be named (a container's DNS name survives its restart; its IP may not): cache lookups briefly. */
   private readonly resolved = new Map<string, { ip: string; until: number }>();
 
+  /** Set by stop(): a datagram the fault model delayed past it is dropped, not sent on a closed socket. */
+  private stopped = false;
+
   private send(frame: Buffer, port: number, host: string): void {
+    if (this.stopped) return;
     const cached = this.resolved.get(host);
     if (cached && cached.until > Date.now()) return this.udp.send(frame, port, cached.ip);
     if (net.isIP(host)) return this.udp.send(frame, port, host);
     dns.lookup(host, { family: 4 }, (error, ip) => {
       if (error) return this.logger.warn({ host, err: error.message }, 'cannot resolve peer; packet dropped (links resend; a raw datagram is lost, as it may be)');
       this.resolved.set(host, { ip, until: Date.now() + 1_000 });
-      this.udp.send(frame, port, ip);
+      if (!this.stopped) this.udp.send(frame, port, ip);
     });
   }
 
