@@ -35,3 +35,23 @@ export const readRequest = { args: z.object({}), reply: z.object({ values: z.arr
 export const statsRequest = { args: z.object({}), reply: z.object({ sent: z.number().int() }) };
 /** What a client may ask either broadcast kind: the same requests, so one scenario drives both. */
 export const broadcastRequests = { broadcast: broadcastRequest, read: readRequest, stats: statsRequest };
+
+/** A client's request as either kind sees it. */
+export type BroadcastRequest = { type: 'broadcast'; value: number } | { type: 'read' } | { type: 'stats' };
+export type BroadcastReply = z.output<(typeof broadcastRequests)[keyof typeof broadcastRequests]['reply']>;
+
+/**
+ * How both kinds answer their clients: `add` keeps and spreads a new value (each kind its own way);
+ * reads and stats come from the journaled state, which both keep alike.
+ */
+export function answerBroadcast(request: BroadcastRequest, state: { readonly values: readonly number[]; readonly sent: number }, add: (value: number) => void): BroadcastReply {
+  switch (request.type) {
+    case 'broadcast':
+      add(request.value);
+      return {};
+    case 'read':
+      return { values: [...state.values].sort((a, b) => a - b) };
+    case 'stats':
+      return { sent: state.sent };
+  }
+}

@@ -8,7 +8,7 @@
  * batched, every `gossipMs` while there is any. No perpetual timer: an idle system goes quiet.
  */
 import { Node, defineNode, nodeRefSchema, z, type NodeHandle, type NodeRef, type ReplyOf, type RequestOf } from 'distzero';
-import { broadcastMessage, broadcastRequests, gossip, hello, type BroadcastMessage } from './messages.ts';
+import { answerBroadcast, broadcastMessage, broadcastRequests, gossip, hello, type BroadcastMessage } from './messages.ts';
 
 const schemas = {
   config: z.object({
@@ -66,15 +66,7 @@ class BroadcastNode extends Node<typeof schemas> {
   }
 
   override answer(request: RequestOf<typeof schemas>): ReplyOf<typeof schemas> {
-    switch (request.type) {
-      case 'broadcast':
-        this.add(request.value);
-        return {};
-      case 'read':
-        return { values: [...this.state.values].sort((a, b) => a - b) };
-      case 'stats':
-        return { sent: this.state.sent };
-    }
+    return answerBroadcast(request, this.state, (value) => this.add(value));
   }
 
   /** A new value: keep it and let the next gossip round pass it on. */

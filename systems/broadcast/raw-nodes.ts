@@ -17,7 +17,7 @@
  * the acknowledgement.
  */
 import { Node, defineNode, nodeRefSchema, z, type NodeHandle, type NodeRef, type ReplyOf, type RequestOf } from 'distzero';
-import { broadcastRequests, rawBroadcastMessage, type RawBroadcastMessage } from './messages.ts';
+import { answerBroadcast, broadcastRequests, rawBroadcastMessage, type RawBroadcastMessage } from './messages.ts';
 
 const values = z.array(z.number().int());
 
@@ -90,15 +90,7 @@ class RawBroadcastNode extends Node<typeof schemas> {
   }
 
   override answer(request: RequestOf<typeof schemas>): ReplyOf<typeof schemas> {
-    switch (request.type) {
-      case 'broadcast':
-        this.add(request.value);
-        return {};
-      case 'read':
-        return { values: [...this.state.values].sort((a, b) => a - b) };
-      case 'stats':
-        return { sent: this.state.sent };
-    }
+    return answerBroadcast(request, this.state, (value) => this.add(value));
   }
 
   /** A new value: keep it, and owe it to every neighbour (retire() drops the one it came from). */
