@@ -23,6 +23,7 @@ import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
 import { RealSpawner } from '../real-spawner.ts';
+import { retryUntil } from '../retry.ts';
 import type { MachineSpec, SpawnedMachine, Systems } from '../spawner.ts';
 import { controlPortOf, installMessage, renderUserData } from './boot.ts';
 import { callLoader, type ControlMessage, type LoaderEndpoint } from './loader-client.ts';
@@ -230,17 +231,4 @@ export class Ec2Spawner extends RealSpawner {
 /** The address the test process can reach: the public one when there is one. */
 function reachableAddress(instance: Instance): string | undefined {
   return instance.PublicIpAddress ?? instance.PrivateIpAddress;
-}
-
-async function retryUntil<T>(deadline: number, what: string, attempt: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let delay = 100; Date.now() < deadline; delay = Math.min(delay * 2, 2_000)) {
-    try {
-      return await attempt();
-    } catch (error) {
-      last = error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-  throw new Error(`gave up waiting for ${what}: ${(last as Error | undefined)?.message ?? 'no attempt finished'}`);
 }

@@ -17,6 +17,7 @@ import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
 import { RealMachines } from '../real-machines.ts';
 import { RealSpawner } from '../real-spawner.ts';
+import { retryUntil } from '../retry.ts';
 import type { Attachment, MachineSpec, SpawnedMachine, Systems } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
 import { machineImage } from './machine-image.ts';
@@ -134,16 +135,7 @@ export class DockerSpawner extends RealSpawner {
     const container = this.container(machineId);
     const { name } = this.machines.get(machineId);
     await this.docker.getContainer(container.getId()).start();
-    const deadline = Date.now() + 30_000;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        await this.connect(machineId, name, container.getId());
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`machine ${name} did not come back after restart: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    await retryUntil(Date.now() + 30_000, `machine ${name} to come back after restart`, () => this.connect(machineId, name, container.getId()), { firstDelayMs: 50, maxDelayMs: 500 });
     await this.processRestarted(machineId);
   }
 
