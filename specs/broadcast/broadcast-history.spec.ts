@@ -22,6 +22,9 @@ test.describe('broadcast history', () => {
       await Promise.all([0, 1, 2].map((p) => client(p, net.nodes[p]!, batch(p, 0))));
       await system.partition(net.machines.slice(0, 2), net.machines.slice(2));
       await Promise.all([0, 1, 2].map((p) => client(p, net.nodes[p]!, batch(p, 10))));
+      // Held for some gossip rounds (every 50 ms): the calls alone take a few ms on real machines,
+      // too short for any gossip to meet the cut.
+      await system.pass(300);
       // Node 4's machine goes down: calls to it are recorded as what they are (never an answer).
       await system.crash(net.machines[4]!);
       await Promise.all([client(3, net.nodes[4]!, [3_000, 3_001]), client(0, net.nodes[0]!, batch(0, 20))]);

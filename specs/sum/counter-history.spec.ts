@@ -14,7 +14,7 @@ test.describe('sum history', () => {
     test("the input's total is a counter: every read within its bounds, every output exact at the end", async ({ system }, testInfo) => {
       // One user whose only action comes an hour later: the clients' increments are the whole count.
       const sum = await buildSumSystem(system, [new RecordedUser('idle', [[3_600_000, inc(1)]])]);
-      await system.configureNetwork({ drop: 0.1, duplicate: 0.1 });
+      await system.configureNetwork({ drop: 0.2, duplicate: 0.2 });
       const recorder = new HistoryRecorder({ now: () => system.now() });
       const adder = async (process: number) => {
         for (let i = 0; i < 6; i++) {
