@@ -75,7 +75,9 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
     test('20% loss: a node that joins later is introduced (its hello repeated until answered) and caught up', async ({ system }) => {
       const net = await buildBroadcast(system, { nodes: 5, topology: 'tree', variant: RAW, spare: 1 });
       await system.configureNetwork({ drop: 0.2 });
-      const early = await broadcastRandomly(system, net.nodes, 5);
+      // Twenty values, each gossiped in rounds of its own on real machines: enough datagrams that
+      // 20% loss surely drops some (five once passed none through the loss on containers, 0.8^16).
+      const early = await broadcastRandomly(system, net.nodes, 20);
       await waitForValues(system, net.nodes, early, 30_000);
       const late = await joinBroadcast(system, net, [4]);
       await waitForValues(system, [late], early, 30_000);
