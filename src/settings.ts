@@ -127,9 +127,13 @@ export const settings: Settings = parseSettings(settingsSchema, process.env);
 // testcontainers reads its own switches from the environment: hand it ours.
 process.env.TESTCONTAINERS_RYUK_DISABLED = settings.TESTCONTAINERS_RYUK_DISABLED;
 
-/** The environment for a child process: this one's, with `overrides` on top (specs that start nested runs). */
+/**
+ * The environment for a child process: this one's, with `overrides` on top (specs that start nested
+ * runs). A nested run is a run of its own: it does not inherit the outer run's determinism check,
+ * whose repeat would run each nested test twice (give CHECK_DETERMINISM in `overrides` to want it).
+ */
 export function childEnvironment(overrides: Record<string, string>): Record<string, string | undefined> {
-  return { ...process.env, ...overrides };
+  return { ...process.env, CHECK_DETERMINISM: '0', ...overrides };
 }
 
 /** Only a machine runner calls this: it fails unless the runner was started with its identity. */

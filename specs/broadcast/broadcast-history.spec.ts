@@ -4,7 +4,7 @@
  * recorded (ok, fail or info), then the set checker reads every node once the system has settled:
  * nothing acknowledged may be lost, nothing never attempted may appear.
  */
-import { HistoryRecorder, checkSet, historyTable, setAdds, timelineSvg } from 'distzero/checkers';
+import { checkSet, setAdds, timelineSvg } from 'distzero/checkers';
 import { EVERY_MODE, expect, inModes, test } from 'distzero/test';
 import { buildBroadcast, readAll, type BroadcastHandle } from '../../systems/broadcast/scenario.ts';
 
@@ -12,11 +12,10 @@ test.describe('broadcast history', () => {
   inModes(EVERY_MODE, () => {
     test('under loss, a healing partition and a crash, no acknowledged value is lost and none is made up', async ({ system }, testInfo) => {
       const net = await buildBroadcast(system, { nodes: 5, topology: 'grid' });
-      const recorder = new HistoryRecorder({ now: () => system.now() });
       await system.configureNetwork({ drop: 0.1 });
       // Three clients, each on a node of its own; values are distinct across clients.
       const client = async (process: number, on: BroadcastHandle, values: number[]) => {
-        for (const value of values) await recorder.record(process, { op: 'add', args: value }, () => system.call(on, { type: 'broadcast', value }));
+        for (const value of values) await system.history.record(process, { op: 'add', args: value }, () => system.call(on, { type: 'broadcast', value }));
       };
       const batch = (process: number, from: number) => Array.from({ length: 4 }, (_, i) => process * 1000 + from + i);
       await Promise.all([0, 1, 2].map((p) => client(p, net.nodes[p]!, batch(p, 0))));
@@ -30,7 +29,7 @@ test.describe('broadcast history', () => {
       await Promise.all([client(3, net.nodes[4]!, [3_000, 3_001]), client(0, net.nodes[0]!, batch(0, 20))]);
       await system.heal();
       await system.restart(net.machines[4]!);
-      const history = recorder.history();
+      const history = system.history.history();
       const { acknowledged, attempted } = setAdds(history);
       // Settled when every node has every acknowledged value (the checker then judges the rest).
       const reads = await system.waitFor(() => readAll(system, net.nodes), {
@@ -39,7 +38,6 @@ test.describe('broadcast history', () => {
         what: 'every node has every acknowledged value',
       });
       const result = checkSet({ acknowledged, attempted, reads: Object.fromEntries(reads.map((values, i) => [`n${i}`, values])) });
-      await testInfo.attach('history.txt', { body: historyTable(history), contentType: 'text/plain' });
       await testInfo.attach('history.svg', { body: timelineSvg(history), contentType: 'image/svg+xml' });
       await testInfo.attach('set-check.json', { body: JSON.stringify(result, null, 2), contentType: 'application/json' });
       expect(result.valid, JSON.stringify(result)).toBe(true);

@@ -5,30 +5,28 @@
  * ended). The outputs are eventually consistent, not a counter: they are checked for their final
  * total once the clients are done.
  */
-import { HistoryRecorder, checkCounter, historyTable } from 'distzero/checkers';
+import { checkCounter } from 'distzero/checkers';
 import { EVERY_MODE, expect, inModes, test } from 'distzero/test';
 import { RecordedUser, buildSumSystem, inc, totalOf, waitForTotals } from '../../systems/sum/scenario.ts';
 
 test.describe('sum history', () => {
   inModes(EVERY_MODE, () => {
-    test("the input's total is a counter: every read within its bounds, every output exact at the end", async ({ system }, testInfo) => {
+    test("the input's total is a counter: every read within its bounds, every output exact at the end", async ({ system }) => {
       // One user whose only action comes an hour later: the clients' increments are the whole count.
       const sum = await buildSumSystem(system, [new RecordedUser('idle', [[3_600_000, inc(1)]])]);
       await system.configureNetwork({ drop: 0.2, duplicate: 0.2 });
-      const recorder = new HistoryRecorder({ now: () => system.now() });
       const adder = async (process: number) => {
         for (let i = 0; i < 6; i++) {
           const amount = 1 + system.random.int(5);
-          await recorder.record(process, { op: 'increment', args: amount }, () => system.send(sum.input, { type: 'increment', amount }));
+          await system.history.record(process, { op: 'increment', args: amount }, () => system.send(sum.input, { type: 'increment', amount }));
         }
       };
       const reader = async (process: number) => {
-        for (let i = 0; i < 6; i++) await recorder.record(process, { op: 'read', args: null }, () => totalOf(system, sum.input));
+        for (let i = 0; i < 6; i++) await system.history.record(process, { op: 'read', args: null }, () => totalOf(system, sum.input));
       };
       await Promise.all([adder(0), adder(1), reader(2), reader(3)]);
-      const history = recorder.history();
+      const history = system.history.history();
       const result = checkCounter(history);
-      await testInfo.attach('history.txt', { body: historyTable(history), contentType: 'text/plain' });
       expect(result.valid, JSON.stringify(result.errors)).toBe(true);
       expect(result.reads).toBe(12);
       const total = history.reduce((t, op) => (op.op === 'increment' && op.outcome.type === 'ok' ? t + op.args : t), 0);

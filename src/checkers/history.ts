@@ -78,8 +78,17 @@ export interface HistoryRecorderOptions {
    * failed precondition, a key that does not exist): then it completes `fail`. Anything else — a
    * timeout, a lost connection, a crash — completes `info`, the only safe default: a `fail` that
    * did take effect would make the checkers judge wrongly, an `info` only makes them less strict.
+   * A `DefiniteFailure` thrown by the call is always `fail`.
    */
   isDefiniteFailure?: (error: unknown) => boolean;
+}
+
+/**
+ * Throw it from a client call that knows its operation did not take effect (the system refused it
+ * before applying it): the recorder completes the operation `fail` rather than `info`.
+ */
+export class DefiniteFailure extends Error {
+  override readonly name = 'DefiniteFailure';
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -96,7 +105,8 @@ export class HistoryRecorder {
 
   constructor(options: HistoryRecorderOptions = {}) {
     this.now = options.now ?? (() => performance.now());
-    this.isDefiniteFailure = options.isDefiniteFailure ?? (() => false);
+    const definite = options.isDefiniteFailure ?? (() => false);
+    this.isDefiniteFailure = (error) => error instanceof DefiniteFailure || definite(error);
   }
 
   /**
@@ -117,6 +127,11 @@ export class HistoryRecorder {
       operation.outcome = { type: this.isDefiniteFailure(error) ? 'fail' : 'info', error: messageOf(error) };
     }
     return operation as Operation<K>;
+  }
+
+  /** How many operations have been invoked so far. */
+  get size(): number {
+    return this.operations.length;
   }
 
   /** A copy of the history so far, in order of invocation. */

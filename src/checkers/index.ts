@@ -4,6 +4,7 @@
  * them. Pure functions over data: no system, no spawner, usable from any test or script.
  */
 export {
+  DefiniteFailure,
   HistoryRecorder,
   historyTable,
   operationLabel,

@@ -3,6 +3,7 @@
  * call them (request/response) and send them messages, wait for conditions, inject faults, and read
  * the clock, the trace digest and a seeded generator for the test's own workload.
  */
+import { HistoryRecorder } from '../checkers/history.ts';
 import type { Logger } from '../logging.ts';
 import type { Body, NodeHandle, NodeRef, Transport } from '../messages/index.ts';
 import type { ConfigInput, KindSchemas, NodeKind, ReplyOf, RequestInput, RequestName } from '../nodes/kinds.ts';
@@ -37,6 +38,12 @@ export class SystemController {
    * the test's seed and separate from the simulator's, in every mode.
    */
   readonly random: Rng;
+  /**
+   * The clients' history, on the system's clock (virtual time in simulation, so it replays exactly).
+   * Record each client operation with `system.history.record(process, invocation, call)`; the
+   * workload runner records into it too. The fixtures attach it to the report (JSON and a table).
+   */
+  readonly history: HistoryRecorder;
 
   constructor(
     readonly spawner: Spawner,
@@ -47,6 +54,7 @@ export class SystemController {
     private readonly onClose?: () => void,
   ) {
     this.random = new Rng(seed ^ 0x68e31da4);
+    this.history = new HistoryRecorder({ now: () => this.now() });
   }
 
   get systemId(): string {

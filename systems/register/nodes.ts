@@ -1,143 +1,297 @@
 /**
- * The register node: a replicated key-value register, primary–backup with a fixed primary.
+ * The register node: a replicated key-value register that stays linearizable under partitions,
+ * loss and crashes. The protocol is Viewstamped Replication (Oki & Liskov; Liskov & Cowling's
+ * "revisited") cut down to a register: whole-register state transfer instead of a log.
  *
- * One kind plays both roles. The primary (the node whose config names no `primary`) holds the truth:
- * it applies every client operation in the order it gets them, and its state is journaled by the
- * framework before its answer or any update leaves the step — so whatever a client was told survives
- * a crash of the primary. A backup takes client requests too, forwards each to the primary over the
- * reliable link and answers its client when the primary's result comes back; it also keeps a replica,
- * applying the primary's updates in order (a copy for durability, and what the planted bug reads).
+ * - **Views.** Time is cut into numbered views; the leader of view v is `members[v mod n]`. Each
+ *   node journals the highest view it has promised, and refuses anything from an older one.
+ * - **Normal operation.** The leader takes client operations one at a time: it applies one to its
+ *   register, stamps the result (view, seq+1), sends the whole register to every follower
+ *   (`accept`), and answers the client once a majority (itself included) holds it. Reads take a round
+ *   too: a majority still in the leader's view proves no later view has taken over, so the read is
+ *   not stale. Nodes that are not the leader forward their clients' requests to it.
+ * - **View change.** A follower that hears nothing from its leader for `electionMs` moves to the
+ *   next view and says so (`view_change`); every node that follows sends the new leader its register
+ *   and the (view, seq) it was accepted in (`do_view_change`). With a majority of these the new
+ *   leader takes the most recent, and starts the view by sending it to all (`accept` with seq 0).
+ *   Any operation a client was told about was held by a majority, and any two majorities meet, so
+ *   the most recent of a majority's registers includes it.
+ * - **Crashes.** Everything above is journaled by the framework before any message leaves the step;
+ *   a restarted node goes on from its journal. Clients waiting on it are gone with its process.
  *
- * There is no view change: the primary is fixed for the system's life. While it is down or cut off,
- * requests wait (the links retransmit) and clients time out; nothing is ever answered wrongly, so
- * the register is linearizable always and available only while the primary is reachable.
+ * Outcomes a client sees: the reply; `not_leader` (never applied: a definite failure); `unknown`
+ * (the leader was deposed mid-round: maybe applied); or no answer (a timeout, a crash: maybe applied).
  *
- * The planted bug, `staleReads: true`: a backup answers reads from its own replica without asking
- * the primary, so a backup that lags (a partition, a lost packet being resent) returns old values.
+ * The planted bug, `staleReads: true`: a leader answers reads from its own register without a round,
+ * trusting that it is still the leader. A leader cut off from the majority goes on answering while
+ * the others elect a new leader and accept new writes: its reads are stale.
  */
-import { Node, defineNode, nodeRefSchema, z, type NodeHandle, type NodeRef, type Reply, type ReplyOf, type RequestOf } from 'distzero';
-import { hello, registerMessage, registerRequests, type RegisterMessage, type RegisterOperation, type RegisterReply } from './messages.ts';
+import { Node, defineNode, nodeRefSchema, z, type NodeHandle, type Reply, type RequestOf } from 'distzero';
+import { registerMessage, registerRequests, type RegisterMessage, type RegisterOperation, type RegisterReply } from './messages.ts';
 
 const schemas = {
   config: z.object({
-    /** The primary, for a backup; absent on the primary itself (its handle does not exist before it is spawned). */
-    primary: nodeRefSchema.optional(),
-    /** The planted bug: backups serve reads from their own replica. */
+    /** How often a leader says it is alive when it has nothing else to send. */
+    heartbeatMs: z.number().positive().default(50),
+    /** Silence from the leader after which a follower starts the next view. */
+    electionMs: z.number().positive().default(300),
+    /** The planted bug: a leader serves reads from its own register, without a round. */
     staleReads: z.boolean().default(false),
   }),
   messages: registerMessage,
   state: z.object({
-    /** The register, by key; a key never written is absent. On a backup, its replica. */
+    /** The cluster, in order; empty until the test's `cluster` message. */
+    members: z.array(nodeRefSchema),
+    /** The highest view this node has promised. */
+    view: z.number().int().nonnegative(),
+    /** `normal` once the view's leader has started it; `change` while a view change is under way. */
+    status: z.enum(['normal', 'change']),
+    /** The register, and the (view, seq) it was accepted in. */
     values: z.record(z.string(), z.number().int()),
-    /** On the primary: the backups that said hello, to replicate to and answer. */
-    backups: z.array(nodeRefSchema),
-    /** On a backup: the next forward's id. Journaled, so ids are never reused after a restart. */
+    acceptedView: z.number().int().nonnegative(),
+    seq: z.number().int().nonnegative(),
+    /** The next forward's id. Journaled, so ids are never reused after a restart. */
     nextId: z.number().int().nonnegative(),
   }),
   requests: registerRequests,
 };
 type State = z.output<typeof schemas.state>;
-type RegisterReplyOf = ReplyOf<typeof schemas>;
+type Values = State['values'];
+
+/** An operation the leader has taken from a client, answered through `reply`. */
+interface Job {
+  operation: RegisterOperation;
+  reply: (reply: RegisterReply) => void;
+}
+
+/** The operation being replicated: answered when a majority holds (view, seq). */
+interface Round extends Job {
+  seq: number;
+  result: RegisterReply;
+  holders: Set<string>;
+}
+
+/** What a node told the would-be leader of a view: its register, stamped. */
+interface Offer {
+  acceptedView: number;
+  seq: number;
+  values: Values;
+}
 
 class RegisterNode extends Node<typeof schemas> {
-  protected state: State = { values: {}, backups: [], nextId: 0 };
-  /**
-   * On a backup: the clients waiting for the primary's answer, by forward id. In memory on purpose:
-   * a crash loses them, as it loses the client's connection — the client's call then fails
-   * (MachineDownError or a timeout), and the history records the operation as unknown (`info`).
-   */
-  private readonly pending = new Map<number, Reply<typeof schemas>>();
-
-  private get isPrimary(): boolean {
-    return this.config.primary === undefined;
-  }
+  protected state: State = { members: [], view: 0, status: 'normal', values: {}, acceptedView: 0, seq: 0, nextId: 0 };
+  // In memory on purpose: a crash loses them, as it loses the clients' connections (their calls fail).
+  private readonly waiting = new Map<number, (reply: RegisterReply) => void>();
+  private readonly queue: Job[] = [];
+  private round: Round | undefined;
+  private offers = new Map<string, Offer>();
+  private lastHeard = 0;
 
   override initialize(): void {
     this.resume();
-    // Introduce ourselves: the primary learns where to replicate, and answers with the whole register.
-    if (this.config.primary) this.send(this.config.primary.handle, hello(this.ref()));
   }
 
   protected override resume(): void {
     // Transports are not journaled with the state: name every peer to the machine again.
-    if (this.config.primary) this.connect(this.config.primary);
-    for (const ref of this.state.backups) this.connect(ref);
+    for (const ref of this.state.members) if (ref.handle.id !== this.id) this.connect(ref);
+    this.lastHeard = this.now();
+    this.tick();
   }
 
   receive(message: RegisterMessage, fromId: string): void {
     switch (message.type) {
-      case 'hello':
-        return this.addBackup(message.from);
-      case 'sync':
-        this.state.values = { ...message.values };
+      case 'cluster':
+        if (this.state.members.length > 0) return;
+        this.state.members = message.members;
+        for (const ref of message.members) if (ref.handle.id !== this.id) this.connect(ref);
+        this.lastHeard = this.now();
         return;
-      case 'update':
-        this.state.values[message.key] = message.value;
+      case 'view_change':
+        if (message.view > this.state.view) this.enterView(message.view);
+        else if (message.view < this.state.view) this.sendTo(fromId, { type: 'view_change', view: this.state.view });
+        return;
+      case 'do_view_change':
+        if (message.view > this.state.view) this.enterView(message.view);
+        if (message.view === this.state.view && this.state.status === 'change' && this.isLeaderOf(message.view)) {
+          this.offer(fromId, message);
+        }
+        return;
+      case 'accept':
+        if (!this.fromCurrentLeader(message.view, fromId)) return;
+        // Stamps only grow within a view (links are FIFO, but a resend may still come late).
+        if (message.view > this.state.acceptedView || message.seq > this.state.seq) {
+          this.state.values = message.values;
+          this.state.acceptedView = message.view;
+          this.state.seq = message.seq;
+        }
+        this.sendTo(fromId, { type: 'accepted', view: message.view, seq: message.seq });
+        return;
+      case 'beat':
+        this.fromCurrentLeader(message.view, fromId);
+        return;
+      case 'accepted':
+        if (message.view !== this.state.view || !this.round || message.seq !== this.round.seq) return;
+        this.round.holders.add(fromId);
+        if (this.round.holders.size >= this.majority) this.commit();
         return;
       case 'forward': {
-        const backup = this.backup(fromId);
-        // Links are FIFO and a backup's hello is its first message, so its forwards always find it.
-        if (!backup) return this.logger.warn({ from: fromId }, 'forward from a node that never said hello; dropped');
-        this.send(backup, { type: 'result', id: message.id, reply: this.apply(message.operation) });
+        const reply = (answer: RegisterReply) => this.sendTo(fromId, { type: 'result', id: message.id, reply: answer });
+        if (this.isActiveLeader) this.take({ operation: message.operation, reply });
+        else reply({ error: 'not_leader' });
         return;
       }
       case 'result': {
-        const reply = this.pending.get(message.id);
-        // None after a crash of this backup: the client that asked is gone (its call failed).
+        const reply = this.waiting.get(message.id);
+        // None after a crash of this node: the client that asked is gone (its call failed).
         if (!reply) return;
-        this.pending.delete(message.id);
-        // The primary answered the very request forwarded, so the reply fits it (the framework checks it against the request's schema).
+        this.waiting.delete(message.id);
         reply(message.reply);
         return;
       }
     }
   }
 
-  override answer(request: RequestOf<typeof schemas>, reply: Reply<typeof schemas>): RegisterReplyOf | void {
-    if (this.isPrimary) return this.apply(request);
-    // The bug: the replica may lag the primary by any number of updates.
-    if (request.type === 'read' && this.config.staleReads) return { value: this.state.values[request.key] ?? null };
+  override answer(request: RequestOf<typeof schemas>, reply: Reply<typeof schemas>): RegisterReply | void {
+    if (this.isActiveLeader) {
+      // The bug: the cluster may have moved on to a later view without this node.
+      if (request.type === 'read' && this.config.staleReads) return { value: this.state.values[request.key] ?? null };
+      return this.take({ operation: request, reply });
+    }
+    const leader = this.state.status === 'normal' ? this.leaderOf(this.state.view) : undefined;
+    if (!leader) return { error: 'not_leader' };
     const id = this.state.nextId++;
-    this.pending.set(id, reply);
-    this.send(this.config.primary!.handle, { type: 'forward', id, operation: request });
+    this.waiting.set(id, reply);
+    this.send(leader, { type: 'forward', id, operation: request });
   }
 
-  /**
-   * The primary's step for one operation: apply it, and hand every change to every backup's link in
-   * the same step. The framework journals the state before the reply or the updates leave, so an
-   * answered write is never lost, and backups see changes in the primary's order.
-   */
+  // --- The leader ------------------------------------------------------------------------------
+
+  private take(job: Job): void {
+    this.queue.push(job);
+    if (!this.round) this.next();
+  }
+
+  /** Start the next queued operation's round: apply it, stamp the register, send it to all. */
+  private next(): void {
+    const job = this.queue.shift();
+    if (!job) return;
+    const result = this.apply(job.operation);
+    this.state.seq += 1;
+    this.state.acceptedView = this.state.view;
+    this.round = { ...job, seq: this.state.seq, result, holders: new Set([this.id]) };
+    this.broadcast({ type: 'accept', view: this.state.view, seq: this.state.seq, values: this.state.values });
+    if (this.round.holders.size >= this.majority) this.commit();
+  }
+
+  private commit(): void {
+    const round = this.round!;
+    this.round = undefined;
+    round.reply(round.result);
+    this.next();
+  }
+
   private apply(operation: RegisterOperation): RegisterReply {
-    const current = this.state.values[operation.key] ?? null;
+    const values = this.state.values;
+    const current = values[operation.key] ?? null;
     switch (operation.type) {
       case 'read':
         return { value: current };
       case 'write':
-        this.set(operation.key, operation.value);
-        return {};
+        this.state.values = { ...values, [operation.key]: operation.value };
+        return { written: true };
       case 'cas':
         if (current !== operation.from) return { ok: false };
-        this.set(operation.key, operation.to);
+        this.state.values = { ...values, [operation.key]: operation.to };
         return { ok: true };
     }
   }
 
-  private set(key: string, value: number): void {
-    this.state.values[key] = value;
-    for (const { handle } of this.state.backups) this.send(handle, { type: 'update', key, value });
+  // --- Views -----------------------------------------------------------------------------------
+
+  /** Promise `view`: stop leading or following the old one, and offer our register to its leader. */
+  private enterView(view: number): void {
+    this.abandonLeadership();
+    this.state.view = view;
+    this.state.status = 'change';
+    this.offers = new Map();
+    this.lastHeard = this.now();
+    this.broadcast({ type: 'view_change', view });
+    const offer = { type: 'do_view_change', view, acceptedView: this.state.acceptedView, seq: this.state.seq, values: this.state.values } as const;
+    if (this.isLeaderOf(view)) this.offer(this.id, offer);
+    else this.send(this.leaderOf(view)!, offer);
   }
 
-  /** Idempotent; the sync goes first on the link, so every later update lands on top of it. */
-  private addBackup(ref: NodeRef): void {
-    if (!this.backup(ref.handle.id)) {
-      this.connect(ref);
-      this.state.backups.push(ref);
+  /** As the would-be leader: with a majority of offers, start the view from the most recent register. */
+  private offer(from: string, offer: Offer): void {
+    this.offers.set(from, offer);
+    if (this.offers.size < this.majority) return;
+    let best = offer;
+    for (const o of this.offers.values()) if (o.acceptedView > best.acceptedView || (o.acceptedView === best.acceptedView && o.seq > best.seq)) best = o;
+    this.offers = new Map();
+    this.state.values = best.values;
+    this.state.acceptedView = this.state.view;
+    this.state.seq = 0;
+    this.state.status = 'normal';
+    this.logger.info({ view: this.state.view }, 'leading a new view');
+    this.broadcast({ type: 'accept', view: this.state.view, seq: 0, values: this.state.values });
+  }
+
+  /**
+   * A message from a view's leader. From an older view: tell the sender it is deposed. From the
+   * current or a later view: that leader has started its view, so follow it.
+   */
+  private fromCurrentLeader(view: number, fromId: string): boolean {
+    if (view < this.state.view) {
+      this.sendTo(fromId, { type: 'view_change', view: this.state.view });
+      return false;
     }
-    this.send(ref.handle, { type: 'sync', values: { ...this.state.values } });
+    if (view > this.state.view) this.abandonLeadership();
+    this.state.view = view;
+    this.state.status = 'normal';
+    this.lastHeard = this.now();
+    return true;
   }
 
-  private backup(id: string): NodeHandle | undefined {
-    return this.state.backups.find((ref) => ref.handle.id === id)?.handle;
+  /** Deposed: queued operations were never applied; the one being replicated may yet be. */
+  private abandonLeadership(): void {
+    if (this.round) this.round.reply({ error: 'unknown' });
+    this.round = undefined;
+    for (const job of this.queue.splice(0)) job.reply({ error: 'not_leader' });
+  }
+
+  /** Every `heartbeatMs`: a leader beats; a follower that heard nothing for `electionMs` moves on. */
+  private tick(): void {
+    if (this.state.members.length > 0) {
+      if (this.isActiveLeader) this.broadcast({ type: 'beat', view: this.state.view });
+      else if (this.now() - this.lastHeard >= this.config.electionMs) this.enterView(this.state.view + 1);
+    }
+    this.setTimer(this.config.heartbeatMs, () => this.tick());
+  }
+
+  private get isActiveLeader(): boolean {
+    return this.state.status === 'normal' && this.isLeaderOf(this.state.view);
+  }
+
+  private get majority(): number {
+    return Math.floor(this.state.members.length / 2) + 1;
+  }
+
+  private leaderOf(view: number): NodeHandle | undefined {
+    const members = this.state.members;
+    return members.length === 0 ? undefined : members[view % members.length]!.handle;
+  }
+
+  private isLeaderOf(view: number): boolean {
+    return this.leaderOf(view)?.id === this.id;
+  }
+
+  private broadcast(message: RegisterMessage): void {
+    for (const { handle } of this.state.members) if (handle.id !== this.id) this.send(handle, message);
+  }
+
+  private sendTo(id: string, message: RegisterMessage): void {
+    const peer = this.state.members.find((ref) => ref.handle.id === id);
+    if (peer && id !== this.id) this.send(peer.handle, message);
   }
 }
 

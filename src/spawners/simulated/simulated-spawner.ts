@@ -29,8 +29,10 @@ export interface SimulatedSpawnerOptions {
 }
 
 /** A request on its way: which machine it is for, and how to fail it (at most once). */
+/** Something the test awaits from the simulation: a request's answer, or the end of a `pass`. */
 interface Call {
-  machineId: string;
+  /** The machine a request went to (a crash there fails it); none for a `pass`. */
+  machineId: string | undefined;
   fail: (error: unknown) => void;
 }
 
@@ -86,7 +88,7 @@ export class SimulatedSpawner extends Spawner {
       const call: Call = { machineId, fail: (error) => finish(() => reject(error)) };
       this.inFlight.add(call);
       const finish = (settle: () => void) => {
-        if (!this.inFlight.delete(call)) return;
+        if (!this.settle(call)) return;
         cancelTimeout();
         settle();
       };
@@ -102,24 +104,43 @@ export class SimulatedSpawner extends Spawner {
         if (!wire.ok) respond({ ok: false, error: describeError(new InvalidRequestError({ reason: wire.reason, detail: wire.detail })) });
         else target.handleApi(wire.value.request, respond);
       });
-      if (!this.driving) {
-        this.driving = true;
-        queueMicrotask(() => this.drive());
-      }
+      this.startDriving(queueMicrotask);
     });
   }
 
   private readonly inFlight = new Set<Call>();
   private driving = false;
+  /** Set when something the test awaits settles: the drive then stops, so its awaiter goes on at that instant. */
+  private settledOne = false;
 
-  /** Run the simulation until every request in flight has its answer (or a node fails). */
+  private settle(call: Call): boolean {
+    if (!this.inFlight.delete(call)) return false;
+    this.settledOne = true;
+    return true;
+  }
+
+  private startDriving(schedule: (drive: () => void) => void): void {
+    if (this.driving) return;
+    this.driving = true;
+    schedule(() => this.drive());
+  }
+
+  /**
+   * Run the simulation while the test awaits something, and only until one of those settles. Its
+   * awaiter then runs at that virtual instant (and may ask more, or wait again) before time moves
+   * on: concurrent clients of one test interleave as they would in real time, and each records the
+   * time its call really completed. The drive resumes on the next turn of the event loop, after
+   * every continuation the settling released has run.
+   */
   private drive(): void {
+    this.settledOne = false;
     try {
-      this.sim.runWhile(() => this.inFlight.size > 0);
+      this.sim.runWhile(() => this.inFlight.size > 0 && !this.settledOne);
     } catch (error) {
       for (const call of this.inFlight) call.fail(error);
     } finally {
       this.driving = false;
+      if (this.inFlight.size > 0) this.startDriving(setImmediate);
     }
   }
 
@@ -199,8 +220,14 @@ export class SimulatedSpawner extends Spawner {
     return { ...this.sim.network.faults, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 
-  override async pass(ms: number): Promise<void> {
-    this.sim.runFor(ms);
+  /** A wait in virtual time, driven like a request: other clients' calls go on meanwhile. */
+  override pass(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wait: Call = { machineId: undefined, fail: (error) => this.settle(wait) && reject(error) };
+      this.inFlight.add(wait);
+      this.sim.schedule(ms, () => this.settle(wait) && resolve());
+      this.startDriving(queueMicrotask);
+    });
   }
 
   async cleanUp(): Promise<void> {
