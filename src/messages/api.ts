@@ -34,7 +34,13 @@ export type ApiRequest = z.infer<typeof apiRequestSchema>;
 /** The result each request type answers with, keyed by request type. */
 export const apiResultSchemas = {
   /** `rejected`: inputs a real machine refused so far, by reason (absent in simulation). */
-  ping: z.object({ machineId: z.string(), transport: transportSchema, rejected: z.record(z.string(), z.number()).optional() }),
+  /** `resources`: a real machine's memory (its process's rss, heap...) and API connections and buffers. */
+  ping: z.object({
+    machineId: z.string(),
+    transport: transportSchema,
+    rejected: z.record(z.string(), z.number()).optional(),
+    resources: z.record(z.string(), z.number()).optional(),
+  }),
   start_node: nodeHandleSchema,
   /** The node's reply: its kind's reply schema checked it on the machine. */
   call_node: z.record(z.string(), z.unknown()),
