@@ -157,6 +157,36 @@ test.describe('hostile input', () => {
       expect(nonZero((await ping(system, hub.id)).rejected)).toEqual(expected);
     });
 
+    test('frames taken before a crash stay taken after the restart: their replays are refused', async ({ system }) => {
+      const sum = await buildSumSystem(system, seedScenarioUsers());
+      const hub = sum.machines[0]!;
+      const wire = system.spawner.wireAccess(hub.id);
+      test.skip(!wire, 'this mode has no sockets to attack');
+      const { api, udp, secret } = wire!;
+      const sealer = new FrameSealer(secret);
+      const addAtApi = lengthPrefixed(
+        sealer.seal(FrameKind.request, { id: 78, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 100 } } }),
+      );
+      const addAtNode = sealer.seal(FrameKind.packet, { type: 'raw', from: 'intruder', to: sum.sum.id, message: { type: 'increment', amount: 1000 } });
+      expect((await sendTcp(api, addAtApi)).length).toBeGreaterThan(0);
+      await sendUdp(udp, [addAtNode]);
+      await waitForTotals(system, sum.outputLeaves, 6 + 100 + 1000, 30_000);
+
+      // The hub's process dies and comes back from its journal, which holds the counters it had seen.
+      await system.crash(hub);
+      await system.restart(hub);
+      const again = system.spawner.wireAccess(hub.id)!; // a restarted container may be published on other ports
+      expect((await sendTcp(again.api, addAtApi)).length).toBe(0);
+      await sendUdp(again.udp, [addAtNode]);
+      await system.waitFor(async () => nonZero((await ping(system, hub.id)).rejected), {
+        until: (seen) => sumOf(seen) >= 2,
+        timeoutMs: 10_000,
+        what: 'the restarted hub refuses both replays',
+      });
+      expect(nonZero((await ping(system, hub.id)).rejected)).toEqual({ replayed: 2 });
+      await waitForTotals(system, sum.outputLeaves, 6 + 100 + 1000, 30_000);
+    });
+
     test('idle floods, slow and half-sent frames and mid-frame closes are cut off and counted; memory stays bounded', async ({ system }, testInfo) => {
       const sum = await buildSumSystem(system, seedScenarioUsers());
       const hub = sum.machines[0]!;

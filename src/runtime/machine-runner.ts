@@ -11,9 +11,8 @@ import path from 'node:path';
 import net from 'node:net';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { Logger } from '../logging.ts';
-import { packetSchema, type Address, type ApiRequest, type ApiResponse, type Packet } from '../messages/index.ts';
+import { packetSchema, probeSchema, type Address, type ApiRequest, type ApiResponse, type Packet } from '../messages/index.ts';
 import { emptyFaultCounts, noFaults } from '../messages/network.ts';
 import type { Registry } from '../nodes/kinds.ts';
 import { MachineClock } from './clock.ts';
@@ -52,13 +51,6 @@ export interface MachineRunnerOptions {
 
 /** Printed to stdout once both sockets listen: what container wait strategies and loaders look for. */
 export const READY_LINE = 'distzero machine ready';
-
-/**
- * A UDP probe from the test process, and the machine's answer: proof that the published UDP port
- * reaches this machine (the answer is sealed and names it), not another container.
- */
-export const probeSchema = z.object({ nonce: z.string().min(1).max(64) });
-export const probeAnswerSchema = z.object({ nonce: z.string(), machineId: z.string() });
 
 type Journal = MachineSnapshot & { senders?: Record<string, number> };
 

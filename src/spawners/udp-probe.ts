@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { probeAnswerSchema } from '../runtime/machine-runner.ts';
+import { probeAnswerSchema } from '../messages/index.ts';
 import { FrameKind, FrameSealer, ReplayWindows } from '../runtime/wire.ts';
 
 export async function probeUdp(target: { host: string; port: number }, secret: string, machineId: string, options: { attempts?: number; waitMs?: number } = {}): Promise<void> {
