@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import fs from 'node:fs';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { expect, inModes, test } from '../../fixtures/index.ts';
@@ -6,6 +7,8 @@ import { apiResultSchemas } from '../../src/messages/index.ts';
 import type { SystemController } from '../../src/system/system-controller.ts';
 import { FrameKind, FrameSealer, MAX_DATAGRAM_BYTES, REPLAY_WINDOW, SEAL_OVERHEAD_BYTES, lengthPrefixed } from '../../src/runtime/wire.ts';
 import { settings } from '../../src/settings.ts';
+import { publishedPort } from '../../src/spawners/docker/docker-spawner.ts';
+import { probeUdp } from '../../src/spawners/udp-probe.ts';
 import { buildSumSystem, seedScenarioUsers, waitForTotals } from '../../systems/sum/scenario.ts';
 
 /** Deterministic "random" bytes, so a failure replays the same garbage. */
@@ -255,9 +258,52 @@ test.describe('hostile input', () => {
       const growth = Math.max(holding.resources!.rss!, flooded.resources!.rss!) - before.resources!.rss!;
       expect(growth, 'RSS growth under attack').toBeLessThan(MEMORY_BOUND_BYTES);
       expect(flooded.resources!.connections!).toBeLessThanOrEqual(settings.API_MAX_CONNECTIONS);
+
+      // Logged without flooding: at most the first five of each reason one by one, the rest in
+      // summaries (read where this mode's machine logs reach the host: the containers' files).
+      const logs = system.spawner.machineLogFiles().filter((file) => file.includes(hub.id));
+      if (logs.length > 0) {
+        const lines = await system.waitFor(() => rejectionLines(logs), {
+          until: (seen) => seen.some((l) => l.held_back),
+          timeoutMs: 15_000,
+          what: 'a summary of the rejections held back',
+        });
+        const each = lines.filter((l) => l.reason);
+        for (const reason of new Set(each.map((l) => l.reason))) expect(each.filter((l) => l.reason === reason).length, reason).toBeLessThanOrEqual(5);
+        expect(each.length).toBeLessThan(sumOf(nonZero(rejected)));
+      }
+    });
+
+    test('the test reaches the machine it means: each UDP address answers with its machine id, and a wrong one is caught', async ({ system }) => {
+      const [a, b] = await system.createMachines(['a', 'b']);
+      const wireA = system.spawner.wireAccess(a!.id);
+      const wireB = system.spawner.wireAccess(b!.id);
+      test.skip(!wireA || !wireB, 'this mode has no sockets');
+      await probeUdp(wireA!.udp, wireA!.secret, a!.id);
+      await expect(probeUdp(wireB!.udp, wireB!.secret, a!.id)).rejects.toThrow(`reaches machine ${b!.id}, not ${a!.id}`);
+      // Without the system's secret a probe is a forgery: refused and counted, never answered.
+      await expect(probeUdp(wireA!.udp, '11'.repeat(32), a!.id, { attempts: 2, waitMs: 300 })).rejects.toThrow('does not answer');
+      expect(nonZero((await ping(system, a!.id)).rejected)).toEqual({ bad_mac: 2 });
     });
   });
 });
+
+test.describe('published ports', () => {
+  test('each address family is reached on its own loopback, IPv4 first; never a port of the other family', { tag: '@virtual' }, () => {
+    expect(publishedPort([{ HostIp: '::', HostPort: '49154' }, { HostIp: '0.0.0.0', HostPort: '49153' }], 'api')).toEqual({ host: '127.0.0.1', port: 49153 });
+    expect(publishedPort([{ HostIp: '::', HostPort: '49154' }], 'api')).toEqual({ host: '::1', port: 49154 });
+    expect(() => publishedPort([], 'api of m')).toThrow('api of m is not published');
+  });
+});
+
+/** The machine's log lines about rejected input: one per early rejection, then summaries. */
+function rejectionLines(files: string[]): { reason?: string; held_back?: Record<string, number> }[] {
+  return files
+    .filter((file) => fs.existsSync(file))
+    .flatMap((file) => fs.readFileSync(file, 'utf8').split('\n'))
+    .filter((line) => line.includes('rejected input'))
+    .map((line) => JSON.parse(line) as { reason?: string; held_back?: Record<string, number> });
+}
 
 /** The documented bound on what an attack without the secret may add to a machine's RSS (README, Virtual mode). */
 const MEMORY_BOUND_BYTES = 24 * 1024 * 1024;
