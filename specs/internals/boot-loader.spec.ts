@@ -72,7 +72,7 @@ test.describe('boot loader', () => {
     const [apiPort, controlPort] = [await freePort(), await freePort()];
     fs.writeFileSync(path.join(home, 'loader.json'), JSON.stringify({ secret, apiPort, controlPort, maxMessageBytes: 1_000_000, smallFrameBytes: 4096, home }));
     loader = spawn(process.execPath, [loaderFile, path.join(home, 'loader.json')], { stdio: 'ignore' });
-    const at = (port: number): LoaderEndpoint => ({ host: '127.0.0.1', port, secret, maxMessageBytes: 1_000_000, smallFrameBytes: 4096 });
+    const at = (port: number): LoaderEndpoint => ({ host: '127.0.0.1', port, secret, maxMessageBytes: 1_000_000, machineId: 'm', smallFrameBytes: 4096 });
     const call = (port: number, message: Parameters<typeof callLoader>[1]) => callLoader(at(port), message, { machine: 'm', timeoutMs: 5_000 });
 
     const runner = Buffer.from(
@@ -81,7 +81,7 @@ test.describe('boot loader', () => {
     );
     const install: InstallMessage = {
       type: 'install',
-      env: { MACHINE_API_PORT: String(apiPort) },
+      env: { MACHINE_API_PORT: String(apiPort), DZ_MACHINE_ID: 'm' },
       bundle: runner.toString('base64'),
       sha256: createHash('sha256').update(runner).digest('hex'),
     };
@@ -99,7 +99,11 @@ test.describe('boot loader', () => {
 
     // Crash: answered once the runner is dead. The very same sealed frame, replayed, is refused
     // unanswered (it would otherwise kill the restarted runner below).
-    const crash = lengthPrefixed(new FrameSealer(secret).seal(FrameKind.request, { id: 1, request: { type: 'crash' } }));
+    const sealer = new FrameSealer(secret);
+    // A genuine crash sealed for another machine (replayed from another instance's traffic): refused unanswered.
+    expect(await raw(controlPort, lengthPrefixed(sealer.seal(FrameKind.request, { id: 1, to: 'other', request: { type: 'crash' } })))).toHaveLength(0);
+    expect(alive(first)).toBe(true);
+    const crash = lengthPrefixed(sealer.seal(FrameKind.request, { id: 1, to: 'm', request: { type: 'crash' } }));
     expect((await raw(controlPort, crash)).length).toBeGreaterThan(0);
     expect(alive(first)).toBe(false);
     expect(await whoAnswers(apiPort)).toBe('');

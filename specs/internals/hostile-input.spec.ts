@@ -137,11 +137,14 @@ test.describe('hostile input', () => {
       // Replays. A `send_to_node` adding 100 at the sum node and a node-to-node datagram adding 1000
       // are each taken once, then the very same bytes are sent three more times (the API frame on
       // new connections): refused as replayed, so the sum counts each once.
-      const addAtApi = request(JSON.stringify({ id: 77, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 100 } } }));
+      const addAtApi = request(JSON.stringify({ id: 77, to: hub.id, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 100 } } }));
       expect((await sendTcp(api, addAtApi)).length).toBeGreaterThan(0);
       for (let i = 0; i < 3; i++) expect((await sendTcp(api, addAtApi)).length).toBe(0);
       const addAtNode = packet(JSON.stringify({ type: 'raw', from: 'intruder', to: sum.sum.id, message: { type: 'increment', amount: 1000 } }));
       await sendUdp(udp, [addAtNode, addAtNode, addAtNode, addAtNode]);
+      // A genuine request captured on its way to another machine, replayed here: refused unanswered.
+      const forUser = request(JSON.stringify({ id: 79, to: sum.machines[1]!.id, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 10_000 } } }));
+      expect((await sendTcp(api, forUser)).length).toBe(0);
       // A frame sealed long ago and held back while this process sealed a window's worth more: stale.
       const old = packet(JSON.stringify({ type: 'raw', from: 'intruder', to: sum.sum.id, message: { type: 'increment', amount: 7 } }));
       for (let i = 0; i < REPLAY_WINDOW; i++) sealer.sealBytes(FrameKind.packet, Buffer.alloc(0));
@@ -151,7 +154,7 @@ test.describe('hostile input', () => {
 
       // Still serving: every output ends exactly at the users' 6, plus 100 and 1000 once each.
       await waitForTotals(system, sum.outputLeaves, 6 + 100 + 1000, 30_000);
-      const expected = { truncated: 1, bad_header: 3, bad_mac: 4, malformed_json: 2, invalid_message: 2, oversized: 2, unannounced: 1, replayed: 6, stale: 1 };
+      const expected = { truncated: 1, bad_header: 3, bad_mac: 4, malformed_json: 2, invalid_message: 2, oversized: 2, unannounced: 1, replayed: 6, stale: 1, misdirected: 1 };
       await system.waitFor(async () => nonZero((await ping(system, hub.id)).rejected), {
         until: (seen) => sumOf(seen) >= sumOf(expected),
         timeoutMs: 10_000,
@@ -168,7 +171,7 @@ test.describe('hostile input', () => {
       const { api, udp, secret } = wire!;
       const sealer = new FrameSealer(secret);
       const addAtApi = lengthPrefixed(
-        sealer.seal(FrameKind.request, { id: 78, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 100 } } }),
+        sealer.seal(FrameKind.request, { id: 78, to: hub.id, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 100 } } }),
       );
       const addAtNode = sealer.seal(FrameKind.packet, { type: 'raw', from: 'intruder', to: sum.sum.id, message: { type: 'increment', amount: 1000 } });
       expect((await sendTcp(api, addAtApi)).length).toBeGreaterThan(0);

@@ -64,5 +64,14 @@ export type ApiResponse = z.infer<typeof apiResponseSchema>;
  * On a TCP connection, requests and answers are numbered: a node may answer a call later than a
  * request that came after it, so answers can arrive out of order.
  */
-export const apiFrameSchema = z.object({ id: z.number().int().nonnegative(), request: apiRequestSchema });
+export const apiFrameSchema = z.object({
+  id: z.number().int().nonnegative(),
+  /**
+   * The machine the request is for. A real machine takes only its own (counted `misdirected`
+   * otherwise): a request captured on its way to one machine cannot be replayed to another, whose
+   * replay window has never seen it. Optional only for the simulator, which has no wire.
+   */
+  to: z.string().min(1).optional(),
+  request: apiRequestSchema,
+});
 export const apiAnswerSchema = z.object({ id: z.number().int().nonnegative(), response: apiResponseSchema });

@@ -57,6 +57,8 @@ interface Connection extends ApiConnection {
 
 export interface ApiServerOptions {
   port: number;
+  /** Requests must name this machine. */
+  machineId: string;
   sealer: FrameSealer;
   windows: ReplayWindows;
   rejections: Rejections;
@@ -200,6 +202,8 @@ export class ApiServer {
     }
     const valid = validate(apiFrameSchema, json);
     if (!valid.ok) return this.refuseRequest(c, json, valid.reason, valid.detail);
+    // Genuine, but for another machine: a replay of someone else's traffic. Not answered.
+    if (valid.value.to !== this.options.machineId) return this.reject(c, 'misdirected', `request ${valid.value.id} is for machine ${valid.value.to ?? '(none)'}`);
     c.pending++;
     this.options.onRequest(c, valid.value.id, valid.value.request);
   }

@@ -84,6 +84,7 @@ export class MachineRunner implements MachineHost {
     this.udp.on('error', (error) => this.logger.error({ err: describeError(error) }, 'udp socket error'));
     this.api = new ApiServer({
       port: options.apiPort,
+      machineId: options.machineId,
       sealer: this.sealer,
       windows: this.windows,
       rejections: this.rejections,

@@ -10,7 +10,8 @@ import type { Rejection } from './wire.ts';
 /** Why a connection was closed against its peer's will (frame-level reasons are in Rejection). */
 export type ConnectionRejection = 'mid_frame_close' | 'slow_sender' | 'idle_timeout' | 'too_many_connections' | 'memory_limit';
 
-export type RejectionReason = Rejection | ConnectionRejection;
+/** An authenticated request for another machine (a replay from another machine's traffic). */
+export type RejectionReason = Rejection | ConnectionRejection | 'misdirected';
 
 export const REJECTION_REASONS: readonly RejectionReason[] = [
   'oversized',
@@ -22,6 +23,7 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
   'malformed_json',
   'invalid_message',
   'unannounced',
+  'misdirected',
   'mid_frame_close',
   'slow_sender',
   'idle_timeout',

@@ -56,6 +56,8 @@ export class ApiClient {
     readonly host: string,
     readonly port: number,
     secret: string,
+    /** The machine meant: every request names it, and a machine takes only requests for itself. */
+    readonly machineId: string,
     private readonly options: ApiClientOptions,
   ) {
     this.sealer = new FrameSealer(secret);
@@ -80,7 +82,7 @@ export class ApiClient {
         reject(new CallTimeoutError(options.what, options.machine ?? `${this.host}:${this.port}`, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      socket.write(streamFrame(this.sealer, this.sealer.seal(FrameKind.request, { id, request }), this.options.smallFrameBytes));
+      socket.write(streamFrame(this.sealer, this.sealer.seal(FrameKind.request, { id, to: this.machineId, request }), this.options.smallFrameBytes));
     });
   }
 

@@ -32,7 +32,7 @@ export class RealMachines {
    * and the UDP address lead to this very machine (each answers, sealed, with its id).
    */
   async add(id: string, name: string, api: { host: string; port: number }, udp?: { host: string; port: number }): Promise<RealMachine> {
-    const client = new ApiClient(api.host, api.port, this.secret, this.options);
+    const client = new ApiClient(api.host, api.port, this.secret, id, this.options);
     const response = await client.request({ type: 'ping' });
     if (!response.ok) throw new Error(`machine ${name} refused ping: ${response.error.message}`);
     const { machineId, transport } = apiResultSchemas.ping.parse(response.result);

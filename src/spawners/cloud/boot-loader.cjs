@@ -6,7 +6,8 @@
 // it takes sealed `crash` (SIGKILL the runner) and `restart` (start it again, same env: it comes
 // back from its journal) frames, so crashes need no EC2 call and no reboot. A replayed frame is
 // refused like a forged one (a captured `crash` cannot kill the runner twice). No SSH, no download:
-// the runner comes from the test process itself.
+// the runner comes from the test process itself. Once installed, frames must name the machine
+// (`to`, the install's DZ_MACHINE_ID): a frame sealed for another instance's loader is refused.
 // Usage: node loader.cjs <config.json>, the config (secret, apiPort, controlPort, maxMessageBytes,
 // smallFrameBytes, home) written by the user data with mode 600: the secret is in neither the
 // command line nor the env.
@@ -135,6 +136,11 @@ function serve(listenPort, what, once, handle) {
           announced = opened.value;
           continue;
         }
+        // Genuine but for another machine (a replay of another instance's traffic): refused unanswered.
+        if (runner && runner.machineId && opened.value && opened.value.to !== runner.machineId) {
+          log(`${what}: rejected input: misdirected (for ${opened.value.to})`);
+          return socket.destroy();
+        }
         const id = opened.value && Number.isSafeInteger(opened.value.id) ? opened.value.id : 0;
         const request = opened.value && opened.value.request;
         turn = turn
@@ -185,7 +191,7 @@ const install = serve(port, 'waiting for the runner', true, async (msg) => {
   const digest = crypto.createHash('sha256').update(bundle).digest('hex');
   if (digest !== msg.sha256) return refuse('InvalidInstall', 'bundle digest mismatch');
   fs.mkdirSync(home, { recursive: true });
-  runner = { file: path.join(home, 'machine.cjs'), env: msg.env };
+  runner = { file: path.join(home, 'machine.cjs'), env: msg.env, machineId: msg.env.DZ_MACHINE_ID };
   fs.writeFileSync(runner.file, bundle);
   log(`installed runner ${digest.slice(0, 12)} (${bundle.length} bytes)`);
   // Stop listening (frees the API port for the runner) before it starts; the answer still goes out

@@ -176,7 +176,7 @@ export class Ec2Spawner extends RealSpawner {
     const deadline = Date.now() + (this.options.bootTimeoutMs ?? 180_000);
     const install = installMessage(await this.bundle!, env);
     await retryUntil(deadline, `the boot loader of ${instance.name} (${instance.instanceId}) at ${host}`, () =>
-      callLoader({ ...api, secret: this.secret, maxMessageBytes: settings.MAX_MESSAGE_BYTES, smallFrameBytes: settings.API_SMALL_FRAME_BYTES }, install, { machine: instance.name, timeoutMs: 20_000 }),
+      callLoader({ ...api, secret: this.secret, machineId: instance.id, maxMessageBytes: settings.MAX_MESSAGE_BYTES, smallFrameBytes: settings.API_SMALL_FRAME_BYTES }, install, { machine: instance.name, timeoutMs: 20_000 }),
     );
     const machine = await retryUntil(deadline, `the runner of ${instance.name} at ${host}`, () =>
       this.machines.add(instance.id, instance.name, api, { host, port: settings.MACHINE_UDP_PORT }),
@@ -211,6 +211,7 @@ export class Ec2Spawner extends RealSpawner {
       host: api.host,
       port: controlPortOf(api.port),
       secret: this.secret,
+      machineId,
       maxMessageBytes: settings.MAX_MESSAGE_BYTES,
       smallFrameBytes: settings.API_SMALL_FRAME_BYTES,
     };
