@@ -106,20 +106,29 @@ export class ApiClient {
       this.rejectPending(reason);
     }
     clearTimeout(this.idleTimer);
-    this.socket?.destroy();
+    const socket = this.current;
+    // Forgotten before it is destroyed: its late 'close' and 'error' events must not touch the next connection.
+    this.current = undefined;
     this.socket = undefined;
     this.connecting = undefined;
+    socket?.destroy();
   }
+
+  /** The connection being made or in use; events of any other (an earlier one, closed) are ignored. */
+  private current: net.Socket | undefined;
 
   private connect(): Promise<net.Socket> {
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
-    this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
+    if (this.connecting) return this.connecting;
+    const connecting: Promise<net.Socket> = new Promise<net.Socket>((resolve, reject) => {
       const socket = net.connect({ host: this.host, port: this.port });
+      this.current = socket;
+      const mine = () => this.current === socket;
       const maxFrameBytes = this.options.maxMessageBytes + SEAL_OVERHEAD_BYTES;
       let failed = false;
       const fail = (error: Error) => {
         failed = true;
-        this.failAll(error);
+        if (mine()) this.failAll(error);
       };
       const reader = new FrameReader({ smallFrameBytes: this.options.smallFrameBytes, maxFrameBytes }, (frame) => {
         if (failed) return;
@@ -140,6 +149,7 @@ export class ApiClient {
       });
       socket.setNoDelay(true);
       socket.once('connect', () => {
+        if (!mine()) return; // closed while connecting: its 'close' rejects
         this.socket = socket;
         resolve(socket);
       });
@@ -149,23 +159,28 @@ export class ApiClient {
         if (refused) fail(new Error(`machine ${this.host}:${this.port} sent an ${refused.refused} frame (${refused.length} bytes)`));
       });
       socket.on('error', (error) => {
-        reject(error);
-        this.failAll(error);
+        // A call still connecting when the spawner closed the client fails with the spawner's reason.
+        reject(this.closedBy ?? error);
+        if (mine()) this.failAll(error);
       });
       socket.on('close', () => {
+        reject(this.closedBy ?? new Error(`connection to machine ${this.host}:${this.port} closed`));
+        if (!mine()) return;
+        this.current = undefined;
         this.connecting = undefined;
         this.socket = undefined;
         this.failAll(new Error(`connection to machine ${this.host}:${this.port} closed`));
       });
     }).finally(() => {
-      this.connecting = undefined;
+      if (this.connecting === connecting) this.connecting = undefined;
     });
-    return this.connecting;
+    this.connecting = connecting;
+    return connecting;
   }
 
   private failAll(error: Error): void {
     this.rejectPending(error);
-    if (this.socket) this.close();
+    if (this.current) this.close();
   }
 
   private rejectPending(error: Error): void {
