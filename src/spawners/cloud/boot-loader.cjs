@@ -29,6 +29,15 @@ const smallFrame = Number(config.smallFrameBytes || 65536);
 const home = config.home || '/opt/distzero';
 const log = (msg) => console.log(`${new Date().toISOString()} distzero-loader: ${msg}`);
 const refuse = (name, message) => ({ ok: false, error: { name, message } });
+// Rejections are counted by reason and logged without flooding: the first five, then every 100th.
+const rejected = {};
+function logRejection(what, reason, detail) {
+  const n = (rejected[reason] = (rejected[reason] || 0) + 1);
+  if (n <= 5 || n % 100 === 0) log(`${what}: rejected input: ${reason}${detail ? ` (${detail})` : ''} [${n} so far]`);
+}
+// Against whoever reaches the ports: few connections, none kept open long (the test's calls are short).
+const MAX_CONNECTIONS = 16;
+const IDLE_MS = 30_000;
 const KIND = { request: 2, answer: 3, announce: 4 };
 const WINDOW = 4096;
 
@@ -115,12 +124,16 @@ function serve(listenPort, what, once, handle) {
     let announced = -1;
     let turn = Promise.resolve();
     socket.on('error', () => {});
+    socket.setTimeout(IDLE_MS, () => {
+      logRejection(what, 'idle_timeout');
+      socket.destroy();
+    });
     socket.on('data', (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 4) {
         const length = buffered.readUInt32BE(0);
         if (length > maxFrame || (length > smallFrame && length !== announced)) {
-          log(`${what}: rejected a frame of ${length} bytes (${length > maxFrame ? 'oversized' : 'unannounced'})`);
+          logRejection(what, length > maxFrame ? 'oversized' : 'unannounced', `${length} bytes`);
           return socket.destroy();
         }
         if (buffered.length < 4 + length) return;
@@ -129,7 +142,7 @@ function serve(listenPort, what, once, handle) {
         announced = -1;
         const opened = frame[1] === KIND.announce ? open(frame, KIND.announce) : open(frame, KIND.request);
         if (opened.error) {
-          log(`${what}: rejected input: ${opened.error}`);
+          logRejection(what, opened.error);
           return socket.destroy();
         }
         if (frame[1] === KIND.announce) {
@@ -138,7 +151,7 @@ function serve(listenPort, what, once, handle) {
         }
         // Genuine but for another machine (a replay of another instance's traffic): refused unanswered.
         if (runner && runner.machineId && opened.value && opened.value.to !== runner.machineId) {
-          log(`${what}: rejected input: misdirected (for ${opened.value.to})`);
+          logRejection(what, 'misdirected', `for ${opened.value.to}`);
           return socket.destroy();
         }
         const id = opened.value && Number.isSafeInteger(opened.value.id) ? opened.value.id : 0;
@@ -152,6 +165,7 @@ function serve(listenPort, what, once, handle) {
       }
     });
   });
+  server.maxConnections = MAX_CONNECTIONS;
   server.listen(listenPort, () => log(`${what} on port ${listenPort}`));
   return server;
 }
