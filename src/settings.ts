@@ -56,6 +56,16 @@ export const settingsSchema = z.object({
   MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
   /** Largest node-to-node UDP datagram, in bytes (below the 65,507-byte IPv4 limit). */
   MAX_PACKET_BYTES: int(512, 65_507, 60_000),
+  /** A machine's API: most connections open at once (at the limit, the oldest unauthenticated one is evicted). */
+  API_MAX_CONNECTIONS: int(2, 100_000, 64),
+  /** A connection with nothing in flight is closed after this (the test's client closes its own at half). */
+  API_IDLE_TIMEOUT_MS: int(200, 3_600_000, 10_000),
+  /** A frame must arrive whole within this of its first byte (slow senders are cut off). */
+  API_FRAME_TIMEOUT_MS: int(100, 3_600_000, 10_000),
+  /** Largest frame taken without a sealed announcement of its length (bigger ones are announced first). */
+  API_SMALL_FRAME_BYTES: int(256, 16 * 1024 * 1024, 64 * 1024),
+  /** Bytes all unauthenticated API input may hold at once, over every connection. */
+  API_UNAUTHENTICATED_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   DOCKER_BASE_IMAGE: z.string().min(1).default('node:20-bookworm-slim'),
   /** testcontainers' Ryuk reaper image cannot be pulled offline; DistZero cleans up by label itself. */
   TESTCONTAINERS_RYUK_DISABLED: z.enum(['true', 'false']).default('true'),
@@ -94,6 +104,11 @@ export const machineSettingsSchema = z.object({
   MACHINE_API_PORT: settingsSchema.shape.MACHINE_API_PORT,
   MAX_MESSAGE_BYTES: settingsSchema.shape.MAX_MESSAGE_BYTES,
   MAX_PACKET_BYTES: settingsSchema.shape.MAX_PACKET_BYTES,
+  API_MAX_CONNECTIONS: settingsSchema.shape.API_MAX_CONNECTIONS,
+  API_IDLE_TIMEOUT_MS: settingsSchema.shape.API_IDLE_TIMEOUT_MS,
+  API_FRAME_TIMEOUT_MS: settingsSchema.shape.API_FRAME_TIMEOUT_MS,
+  API_SMALL_FRAME_BYTES: settingsSchema.shape.API_SMALL_FRAME_BYTES,
+  API_UNAUTHENTICATED_BYTES: settingsSchema.shape.API_UNAUTHENTICATED_BYTES,
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
   /** Where the machine journals its state (absent: nothing survives a crash). */

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '../../fixtures/index.ts';
-import { newSystemSecret, lengthPrefixed } from '../../src/runtime/wire.ts';
+import { FrameKind, FrameSealer, newSystemSecret, lengthPrefixed } from '../../src/runtime/wire.ts';
 import type { InstallMessage } from '../../src/spawners/cloud/boot.ts';
 import { callLoader, type LoaderEndpoint } from '../../src/spawners/cloud/loader-client.ts';
 
@@ -70,9 +70,9 @@ test.describe('boot loader', () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'dz-loader-'));
     const secret = newSystemSecret();
     const [apiPort, controlPort] = [await freePort(), await freePort()];
-    fs.writeFileSync(path.join(home, 'loader.json'), JSON.stringify({ secret, apiPort, controlPort, maxMessageBytes: 1_000_000, home }));
+    fs.writeFileSync(path.join(home, 'loader.json'), JSON.stringify({ secret, apiPort, controlPort, maxMessageBytes: 1_000_000, smallFrameBytes: 4096, home }));
     loader = spawn(process.execPath, [loaderFile, path.join(home, 'loader.json')], { stdio: 'ignore' });
-    const at = (port: number): LoaderEndpoint => ({ host: '127.0.0.1', port, secret, maxMessageBytes: 1_000_000 });
+    const at = (port: number): LoaderEndpoint => ({ host: '127.0.0.1', port, secret, maxMessageBytes: 1_000_000, machineId: 'm', smallFrameBytes: 4096 });
     const call = (port: number, message: Parameters<typeof callLoader>[1]) => callLoader(at(port), message, { machine: 'm', timeoutMs: 5_000 });
 
     const runner = Buffer.from(
@@ -81,7 +81,7 @@ test.describe('boot loader', () => {
     );
     const install: InstallMessage = {
       type: 'install',
-      env: { MACHINE_API_PORT: String(apiPort) },
+      env: { MACHINE_API_PORT: String(apiPort), DZ_MACHINE_ID: 'm' },
       bundle: runner.toString('base64'),
       sha256: createHash('sha256').update(runner).digest('hex'),
     };
@@ -97,8 +97,14 @@ test.describe('boot loader', () => {
     await expect(call(controlPort, install)).rejects.toThrow('install refused: not a control message');
     await expect(call(controlPort, { type: 'restart' })).rejects.toThrow('restart refused: the runner is running');
 
-    // Crash: answered once the runner is dead.
-    await call(controlPort, { type: 'crash' });
+    // Crash: answered once the runner is dead. The very same sealed frame, replayed, is refused
+    // unanswered (it would otherwise kill the restarted runner below).
+    const sealer = new FrameSealer(secret);
+    // A genuine crash sealed for another machine (replayed from another instance's traffic): refused unanswered.
+    expect(await raw(controlPort, lengthPrefixed(sealer.seal(FrameKind.request, { id: 1, to: 'other', request: { type: 'crash' } })))).toHaveLength(0);
+    expect(alive(first)).toBe(true);
+    const crash = lengthPrefixed(sealer.seal(FrameKind.request, { id: 1, to: 'm', request: { type: 'crash' } }));
+    expect((await raw(controlPort, crash)).length).toBeGreaterThan(0);
     expect(alive(first)).toBe(false);
     expect(await whoAnswers(apiPort)).toBe('');
     await expect(call(controlPort, { type: 'crash' })).rejects.toThrow('crash refused: the runner is not running');
@@ -108,6 +114,8 @@ test.describe('boot loader', () => {
     await expect.poll(() => whoAnswers(apiPort)).toMatch(/^\d+$/);
     const second = Number(await whoAnswers(apiPort));
     expect(second).not.toBe(first);
+    expect(alive(second)).toBe(true);
+    expect(await raw(controlPort, crash)).toHaveLength(0);
     expect(alive(second)).toBe(true);
   });
 });

@@ -34,7 +34,13 @@ export type ApiRequest = z.infer<typeof apiRequestSchema>;
 /** The result each request type answers with, keyed by request type. */
 export const apiResultSchemas = {
   /** `rejected`: inputs a real machine refused so far, by reason (absent in simulation). */
-  ping: z.object({ machineId: z.string(), transport: transportSchema, rejected: z.record(z.string(), z.number()).optional() }),
+  /** `resources`: a real machine's memory (its process's rss, heap...) and API connections and buffers. */
+  ping: z.object({
+    machineId: z.string(),
+    transport: transportSchema,
+    rejected: z.record(z.string(), z.number()).optional(),
+    resources: z.record(z.string(), z.number()).optional(),
+  }),
   start_node: nodeHandleSchema,
   /** The node's reply: its kind's reply schema checked it on the machine. */
   call_node: z.record(z.string(), z.unknown()),
@@ -58,5 +64,14 @@ export type ApiResponse = z.infer<typeof apiResponseSchema>;
  * On a TCP connection, requests and answers are numbered: a node may answer a call later than a
  * request that came after it, so answers can arrive out of order.
  */
-export const apiFrameSchema = z.object({ id: z.number().int().nonnegative(), request: apiRequestSchema });
+export const apiFrameSchema = z.object({
+  id: z.number().int().nonnegative(),
+  /**
+   * The machine the request is for. A real machine takes only its own (counted `misdirected`
+   * otherwise): a request captured on its way to one machine cannot be replayed to another, whose
+   * replay window has never seen it. Optional only for the simulator, which has no wire.
+   */
+  to: z.string().min(1).optional(),
+  request: apiRequestSchema,
+});
 export const apiAnswerSchema = z.object({ id: z.number().int().nonnegative(), response: apiResponseSchema });

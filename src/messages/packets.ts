@@ -29,3 +29,10 @@ export type Packet = z.infer<typeof packetSchema>;
 export type DataPacket = Extract<Packet, { type: 'data' }>;
 export type AckPacket = Extract<Packet, { type: 'ack' }>;
 export type RawPacket = Extract<Packet, { type: 'raw' }>;
+
+/**
+ * A UDP probe from the test process, and the machine's answer (each sealed as a frame kind of its
+ * own): proof that a published UDP port reaches the machine the test means, not another container.
+ */
+export const probeSchema = z.object({ nonce: z.string().min(1).max(64) });
+export const probeAnswerSchema = z.object({ nonce: z.string(), machineId: z.string() });

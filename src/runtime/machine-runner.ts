@@ -12,17 +12,19 @@ import net from 'node:net';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging.ts';
-import { apiFrameSchema, packetSchema, type Address, type ApiRequest, type ApiResponse, type Packet } from '../messages/index.ts';
+import { packetSchema, probeSchema, type Address, type ApiRequest, type ApiResponse, type Packet } from '../messages/index.ts';
 import { emptyFaultCounts, noFaults } from '../messages/network.ts';
 import type { Registry } from '../nodes/kinds.ts';
 import { MachineClock } from './clock.ts';
-import { InvalidRequestError, describeError } from './errors.ts';
+import { ApiServer, type ApiConnection, type ApiLimits } from './api-server.ts';
+import { describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
 import { NetworkModel } from './network-model.ts';
 import { NodeManager, type MachineSnapshot } from './node-manager.ts';
 import { Rng, fnv1a } from './rng.ts';
-import { FrameDecoder, FrameSealer, MAC_BYTES, lengthPrefixed, type Rejection } from './wire.ts';
+import { Rejections } from './rejections.ts';
+import { FrameKind, FrameSealer, ReplayWindows, sealedLength } from './wire.ts';
 
 export interface MachineRunnerOptions {
   machineId: string;
@@ -32,7 +34,8 @@ export interface MachineRunnerOptions {
   apiPort: number;
   /** The address other machines send to; host 'auto' means this machine's first non-loopback IPv4. */
   advertise: { host: string; port?: number | undefined };
-  maxMessageBytes: number;
+  /** Limits of the API port against whoever can reach it (see ApiServer). */
+  api: ApiLimits;
   /** Largest datagram accepted or sent. */
   maxPacketBytes: number;
   logger: Logger;
@@ -49,20 +52,24 @@ export interface MachineRunnerOptions {
 /** Printed to stdout once both sockets listen: what container wait strategies and loaders look for. */
 export const READY_LINE = 'distzero machine ready';
 
+type Journal = MachineSnapshot & { senders?: Record<string, number> };
+
 export class MachineRunner implements MachineHost {
   readonly incarnation: string;
   readonly logger: Logger;
   readonly manager: NodeManager;
   readonly address: Address;
-  readonly rejected: Record<Rejection, number> = { oversized: 0, truncated: 0, bad_mac: 0, malformed_json: 0, invalid_message: 0 };
+  readonly rejections: Rejections;
   private readonly sealer: FrameSealer;
+  /** Counters seen per sender, over both sockets: a frame is taken once, from wherever it comes. */
+  private readonly windows = new ReplayWindows();
   private readonly clock: MachineClock;
   private readonly udp = dgram.createSocket('udp4');
-  private readonly api: net.Server;
-  private readonly connections = new Set<net.Socket>();
+  private readonly api: ApiServer;
 
   constructor(private readonly options: MachineRunnerOptions) {
     this.logger = options.logger;
+    this.rejections = new Rejections(options.logger);
     this.sealer = new FrameSealer(options.secret);
     this.clock = options.clock ?? new MachineClock();
     const host = options.advertise.host === 'auto' ? firstExternalIPv4() : options.advertise.host;
@@ -70,10 +77,21 @@ export class MachineRunner implements MachineHost {
     const journal = readJournal(options.stateFile);
     this.incarnation = journal?.incarnation ?? randomBytes(8).toString('hex');
     this.manager = new NodeManager(options.machineId, options.machineName, this, options.registry, { checkArrivals: true });
+    // Frames this machine took before a crash stay taken: a restart must not reopen them to replay.
+    if (journal?.senders) this.windows.restore(journal.senders);
     if (journal) this.step(() => this.manager.restore(journal));
-    this.udp.on('message', (datagram, from) => this.onDatagram(datagram, `${from.address}:${from.port}`));
+    this.udp.on('message', (datagram, from) => this.onDatagram(datagram, from));
     this.udp.on('error', (error) => this.logger.error({ err: describeError(error) }, 'udp socket error'));
-    this.api = net.createServer((socket) => this.onConnection(socket));
+    this.api = new ApiServer({
+      port: options.apiPort,
+      machineId: options.machineId,
+      sealer: this.sealer,
+      windows: this.windows,
+      rejections: this.rejections,
+      logger: options.logger,
+      limits: options.api,
+      onRequest: (connection, id, request) => this.onRequest(connection, id, request),
+    });
   }
 
   async start(): Promise<void> {
@@ -81,18 +99,15 @@ export class MachineRunner implements MachineHost {
       this.udp.once('error', reject);
       this.udp.bind(this.options.udpPort, () => resolve());
     });
-    await new Promise<void>((resolve, reject) => {
-      this.api.once('error', reject);
-      this.api.listen(this.options.apiPort, () => resolve());
-    });
+    await this.api.listen();
     this.logger.info({ udp: this.options.udpPort, api: this.options.apiPort, advertise: this.address }, 'machine listening');
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.manager.close();
-    for (const socket of this.connections) socket.destroy();
-    await Promise.all([new Promise<void>((resolve) => this.api.close(() => resolve())), new Promise<void>((resolve) => this.udp.close(() => resolve()))]);
+    this.rejections.summarize();
+    await Promise.all([this.api.close(), new Promise<void>((resolve) => this.udp.close(() => resolve()))]);
     this.logger.info('machine stopped');
   }
 
@@ -112,12 +127,13 @@ export class MachineRunner implements MachineHost {
       this.logger.error({ to }, 'cannot send to a non-UDP address from a real machine');
       return;
     }
-    const frame = this.sealer.seal(packet);
-    if (frame.length > this.options.maxPacketBytes) {
-      this.logger.error({ bytes: frame.length, to: packet.to }, 'packet too large for one datagram; dropped');
+    // Sealed when it leaves (after the commit), each copy on its own: see sendThroughFaults.
+    const body = Buffer.from(JSON.stringify(packet), 'utf8');
+    if (sealedLength(body.length) > this.options.maxPacketBytes) {
+      this.logger.error({ bytes: sealedLength(body.length), to: packet.to }, 'packet too large for one datagram; dropped');
       return;
     }
-    this.outbox.push({ frame, port: to.port, host: to.host });
+    this.outbox.push({ body, port: to.port, host: to.host });
     this.scheduleCommit();
   }
 
@@ -155,14 +171,23 @@ export class MachineRunner implements MachineHost {
     }
   }
 
-  /** A datagram through the fault model (when there is one): lost, corrupted, duplicated or delayed. */
-  private sendThroughFaults(frame: Buffer, port: number, host: string): void {
+  /**
+   * A datagram through the fault model (when there is one): lost, corrupted, duplicated or delayed.
+   * Each copy of a duplicated datagram is sealed on its own (its own counter): the fault means "the
+   * network delivered this packet twice", and the receiver delivers both copies as the simulator
+   * does (the raw channel's "twice means twice"), while its replay window keeps `replayed` for real
+   * replays. A byte-for-byte copy made by a real network is refused as `replayed` instead: to a
+   * node that is a lost copy, which the links never notice and a raw protocol must bear anyway.
+   */
+  private sendThroughFaults(body: Buffer, port: number, host: string): void {
     const network = this.network;
-    if (!network) return this.send(frame, port, host);
-    const delays = network.deliveries(this.manager.machineId, peerKey({ host, port }), byteLength, frame);
-    // A flipped byte in the MAC: the receiver's authentication must reject the frame (and counts it).
-    const wire = network.lastCorrupted ? flipFirstByte(frame) : frame;
+    if (!network) return this.send(this.sealer.sealBytes(FrameKind.packet, body), port, host);
+    const delays = network.deliveries(this.manager.machineId, peerKey({ host, port }), sealedLengthOf, body);
+    const corrupted = network.lastCorrupted;
     for (const delay of delays) {
+      const sealed = this.sealer.sealBytes(FrameKind.packet, body);
+      // A flipped byte in the GCM tag: the receiver's authentication must reject the frame (and counts it as bad_mac).
+      const wire = corrupted ? flipLastByte(sealed) : sealed;
       if (delay < 1) this.send(wire, port, host);
       else setTimeout(() => this.send(wire, port, host), delay).unref();
     }
@@ -172,7 +197,7 @@ export class MachineRunner implements MachineHost {
   // Commits are coalesced: every step of one turn of the event loop is journaled once, then the
   // packets and answers of that turn go out. Nothing leaves before the state that produced it is saved.
 
-  private outbox: { frame: Buffer; port: number; host: string }[] = [];
+  private outbox: { body: Buffer; port: number; host: string }[] = [];
   private afterCommit: (() => void)[] = [];
   private commitScheduled = false;
 
@@ -194,14 +219,15 @@ export class MachineRunner implements MachineHost {
     this.commitScheduled = false;
     const file = this.options.stateFile;
     if (file) {
-      fs.writeFileSync(`${file}.next`, JSON.stringify(this.manager.snapshot()));
+      const journal: Journal = { ...this.manager.snapshot(), senders: this.windows.snapshot() };
+      fs.writeFileSync(`${file}.next`, JSON.stringify(journal));
       fs.renameSync(`${file}.next`, file);
     }
     const out = this.outbox;
     const then = this.afterCommit;
     this.outbox = [];
     this.afterCommit = [];
-    for (const { frame, port, host } of out) this.sendThroughFaults(frame, port, host);
+    for (const { body, port, host } of out) this.sendThroughFaults(body, port, host);
     for (const fn of then) fn();
   }
 
@@ -233,15 +259,12 @@ export class MachineRunner implements MachineHost {
 
   // --- Input ------------------------------------------------------------------------------------
 
-  private reject(reason: Rejection, source: string, detail: string): void {
-    this.rejected[reason]++;
-    this.logger.warn({ reason, source, detail }, 'rejected input');
-  }
-
-  private onDatagram(datagram: Buffer, source: string): void {
-    if (datagram.length > this.options.maxPacketBytes) return this.reject('oversized', source, `${datagram.length} bytes exceeds ${this.options.maxPacketBytes}`);
-    const opened = this.sealer.open(datagram, packetSchema);
-    if (!opened.ok) return this.reject(opened.reason, source, opened.detail);
+  private onDatagram(datagram: Buffer, from: dgram.RemoteInfo): void {
+    const source = `${from.address}:${from.port}`;
+    if (datagram.length > this.options.maxPacketBytes) return this.rejections.count('oversized', source, `${datagram.length} bytes exceeds ${this.options.maxPacketBytes}`);
+    if (datagram[1] === FrameKind.probe) return this.onProbe(datagram, from);
+    const opened = this.sealer.open(FrameKind.packet, datagram, packetSchema, this.windows);
+    if (!opened.ok) return this.rejections.count(opened.reason, source, opened.detail);
     try {
       this.step(() => this.manager.receivePacket(opened.value));
     } catch (error) {
@@ -249,53 +272,36 @@ export class MachineRunner implements MachineHost {
     }
   }
 
-  private onConnection(socket: net.Socket): void {
-    const source = `${socket.remoteAddress}:${socket.remotePort}`;
-    const decoder = new FrameDecoder(this.options.maxMessageBytes + MAC_BYTES);
-    this.connections.add(socket);
-    socket.on('close', () => this.connections.delete(socket));
-    socket.on('error', (error) => this.logger.debug({ err: describeError(error), source }, 'api connection error'));
-    socket.on('data', (chunk) => {
-      const decoded = decoder.push(chunk);
-      if ('oversized' in decoded) {
-        // The stream cannot be resynchronised without trusting the bad length: close it.
-        this.reject('oversized', source, `frame of ${decoded.oversized} bytes exceeds ${this.options.maxMessageBytes}`);
-        socket.destroy();
-        return;
-      }
-      for (const frame of decoded.frames) this.onApiFrame(socket, frame, source);
-    });
+  /** The test process checks that a UDP port reaches this machine: answer, sealed, with our id. */
+  private onProbe(datagram: Buffer, from: dgram.RemoteInfo): void {
+    const source = `${from.address}:${from.port}`;
+    const opened = this.sealer.open(FrameKind.probe, datagram, probeSchema, this.windows);
+    if (!opened.ok) return this.rejections.count(opened.reason, source, opened.detail);
+    const answer = this.sealer.seal(FrameKind.probeAnswer, { nonce: opened.value.nonce, machineId: this.manager.machineId });
+    if (!this.stopped) this.udp.send(answer, from.port, from.address);
   }
 
-  private onApiFrame(socket: net.Socket, frame: Buffer, source: string): void {
-    const opened = this.sealer.open(frame, apiFrameSchema);
-    if (!opened.ok) {
-      this.reject(opened.reason, source, opened.detail);
-      // Only an authenticated peer learns why its request was refused.
-      if (opened.reason === 'bad_mac' || opened.reason === 'truncated') return;
-      return this.respond(socket, idOf(frame), { ok: false, error: describeError(new InvalidRequestError({ reason: opened.reason, detail: opened.detail })) });
-    }
-    const { id, request } = opened.value;
+  private onRequest(connection: ApiConnection, id: number, request: ApiRequest): void {
     // Answer once what the request changed is journaled (a started node survives a crash right after).
     const answer = (response: ApiResponse) => {
-      this.afterCommit.push(() => this.respond(socket, id, response));
+      this.afterCommit.push(() => this.api.respond(connection, id, response));
       this.scheduleCommit();
     };
-    if (request.type === 'ping') return answer({ ok: true, result: { machineId: this.manager.machineId, transport: this.manager.transportFor(''), rejected: this.rejected } });
+    if (request.type === 'ping') return answer({ ok: true, result: this.pingResult() });
     const network = this.networkRequest(request);
     if (network) answer(network);
     else this.step(() => this.manager.handleApi(request, answer));
   }
 
-  private respond(socket: net.Socket, id: number, response: ApiResponse): void {
-    if (socket.destroyed) return;
-    const frame = this.sealer.seal({ id, response });
-    if (frame.length > this.options.maxMessageBytes + MAC_BYTES) {
-      const error = { name: 'ResponseTooLarge', message: `response of ${frame.length} bytes exceeds ${this.options.maxMessageBytes}` };
-      socket.write(lengthPrefixed(this.sealer.seal({ id, response: { ok: false, error } })));
-      return;
-    }
-    socket.write(lengthPrefixed(frame));
+  /** Who this machine is, what it refused, and what it holds: the container's memory as its own process sees it. */
+  private pingResult() {
+    const memory = process.memoryUsage();
+    return {
+      machineId: this.manager.machineId,
+      transport: this.manager.transportFor(''),
+      rejected: { ...this.rejections.counts },
+      resources: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, ...this.api.stats() },
+    };
   }
 }
 
@@ -304,22 +310,11 @@ function peerKey(peer: { host: string; port: number }): string {
   return `${peer.host}:${peer.port}`;
 }
 
-const byteLength = (frame: Buffer) => frame.length;
+const sealedLengthOf = (body: Buffer) => sealedLength(body.length);
 
-function flipFirstByte(frame: Buffer): Buffer {
-  const copy = Buffer.from(frame);
-  copy[0] = copy[0]! ^ 0xff;
-  return copy;
-}
-
-/** The request number of an authenticated frame whose request was refused (0 when it has none). */
-function idOf(frame: Buffer): number {
-  try {
-    const id: unknown = JSON.parse(frame.subarray(MAC_BYTES).toString('utf8'))?.id;
-    return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : 0;
-  } catch {
-    return 0;
-  }
+function flipLastByte(frame: Buffer): Buffer {
+  frame[frame.length - 1] = frame[frame.length - 1]! ^ 0xff;
+  return frame;
 }
 
 function firstExternalIPv4(): string {
@@ -329,9 +324,9 @@ function firstExternalIPv4(): string {
   return '127.0.0.1';
 }
 
-function readJournal(file: string | undefined): MachineSnapshot | undefined {
+function readJournal(file: string | undefined): Journal | undefined {
   if (!file) return undefined;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as MachineSnapshot;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Journal;
 }

@@ -1,11 +1,14 @@
 /**
  * The test process's end of a machine's TCP API: one connection, every frame sealed with the system
- * secret and every answer checked before it is believed. Requests are numbered and answers matched
- * by number: a node may answer a call after requests that came later.
+ * secret (this process's sender id and counter: a captured request cannot be replayed) and every
+ * answer authenticated, checked against replays and validated before it is believed. Requests are
+ * numbered and answers matched by number: a node may answer a call after requests that came later.
+ * A connection left with nothing in flight is closed by the client itself, well before the
+ * machine's idle timeout would close it under a request being written.
  */
 import net from 'node:net';
 import { apiAnswerSchema, type ApiRequest, type ApiResponse } from '../messages/index.ts';
-import { FrameDecoder, FrameSealer, MAC_BYTES, lengthPrefixed } from '../runtime/wire.ts';
+import { FrameKind, FrameReader, FrameSealer, ReplayWindows, SEAL_OVERHEAD_BYTES, announcedLength, streamFrame } from '../runtime/wire.ts';
 
 interface Pending {
   resolve: (response: ApiResponse) => void;
@@ -29,6 +32,15 @@ export interface CallOptions {
   machine: string;
 }
 
+export interface ApiClientOptions {
+  maxMessageBytes: number;
+  /** Frames longer than this are announced first (the machine's API_SMALL_FRAME_BYTES). */
+  smallFrameBytes: number;
+  /** Close the connection after this long with nothing in flight (half the machine's idle timeout). */
+  idleCloseMs: number;
+  timeoutMs: number;
+}
+
 export class ApiClient {
   private socket: net.Socket | undefined;
   private connecting: Promise<net.Socket> | undefined;
@@ -37,12 +49,16 @@ export class ApiClient {
   /** Why the spawner closed this client, for calls that were still connecting. */
   private closedBy: Error | undefined;
   private readonly sealer: FrameSealer;
+  private readonly windows = new ReplayWindows();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly host: string,
     readonly port: number,
     secret: string,
-    private readonly options: { maxMessageBytes: number; timeoutMs: number },
+    /** The machine meant: every request names it, and a machine takes only requests for itself. */
+    readonly machineId: string,
+    private readonly options: ApiClientOptions,
   ) {
     this.sealer = new FrameSealer(secret);
   }
@@ -58,14 +74,26 @@ export class ApiClient {
     if (socket.destroyed && this.closedBy) throw this.closedBy;
     const id = this.nextId++;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    clearTimeout(this.idleTimer);
     return new Promise<ApiResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.armIdleClose();
         reject(new CallTimeoutError(options.what, options.machine ?? `${this.host}:${this.port}`, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      socket.write(lengthPrefixed(this.sealer.seal({ id, request })));
+      socket.write(streamFrame(this.sealer, this.sealer.seal(FrameKind.request, { id, to: this.machineId, request }), this.options.smallFrameBytes));
     });
+  }
+
+  /** Nothing in flight: close before the machine's idle timeout could close the connection under a new request. */
+  private armIdleClose(): void {
+    clearTimeout(this.idleTimer);
+    if (this.pending.size > 0 || !this.socket) return;
+    const socket = this.socket;
+    this.idleTimer = setTimeout(() => {
+      if (this.pending.size === 0 && this.socket === socket) this.close();
+    }, this.options.idleCloseMs).unref();
   }
 
   /**
@@ -77,52 +105,82 @@ export class ApiClient {
       this.closedBy = reason;
       this.rejectPending(reason);
     }
-    this.socket?.destroy();
+    clearTimeout(this.idleTimer);
+    const socket = this.current;
+    // Forgotten before it is destroyed: its late 'close' and 'error' events must not touch the next connection.
+    this.current = undefined;
     this.socket = undefined;
     this.connecting = undefined;
+    socket?.destroy();
   }
+
+  /** The connection being made or in use; events of any other (an earlier one, closed) are ignored. */
+  private current: net.Socket | undefined;
 
   private connect(): Promise<net.Socket> {
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
-    this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
+    if (this.connecting) return this.connecting;
+    const connecting: Promise<net.Socket> = new Promise<net.Socket>((resolve, reject) => {
       const socket = net.connect({ host: this.host, port: this.port });
-      const decoder = new FrameDecoder(this.options.maxMessageBytes + MAC_BYTES);
+      this.current = socket;
+      const mine = () => this.current === socket;
+      const maxFrameBytes = this.options.maxMessageBytes + SEAL_OVERHEAD_BYTES;
+      let failed = false;
+      const fail = (error: Error) => {
+        failed = true;
+        if (mine()) this.failAll(error);
+      };
+      const reader = new FrameReader({ smallFrameBytes: this.options.smallFrameBytes, maxFrameBytes }, (frame) => {
+        if (failed) return;
+        if (frame[1] === FrameKind.announce) {
+          const opened = this.sealer.openBytes(FrameKind.announce, frame, this.windows);
+          const length = opened.ok ? announcedLength(opened.value) : undefined;
+          if (length === undefined) return fail(new Error(`bad announcement from ${this.host}:${this.port}: ${opened.ok ? 'not a length' : `${opened.reason}: ${opened.detail}`}`));
+          return reader.allowNext(length);
+        }
+        const opened = this.sealer.open(FrameKind.answer, frame, apiAnswerSchema, this.windows);
+        if (!opened.ok) return fail(new Error(`bad answer from ${this.host}:${this.port}: ${opened.reason}: ${opened.detail}`));
+        const pending = this.pending.get(opened.value.id);
+        if (!pending) return;
+        this.pending.delete(opened.value.id);
+        clearTimeout(pending.timer);
+        this.armIdleClose();
+        pending.resolve(opened.value.response);
+      });
       socket.setNoDelay(true);
       socket.once('connect', () => {
+        if (!mine()) return; // closed while connecting: its 'close' rejects
         this.socket = socket;
         resolve(socket);
       });
       socket.on('data', (chunk) => {
-        const decoded = decoder.push(chunk);
-        if ('oversized' in decoded) return this.failAll(new Error(`machine ${this.host}:${this.port} sent an oversized frame (${decoded.oversized} bytes)`));
-        for (const frame of decoded.frames) {
-          const opened = this.sealer.open(frame, apiAnswerSchema);
-          if (!opened.ok) return this.failAll(new Error(`bad answer from ${this.host}:${this.port}: ${opened.reason}: ${opened.detail}`));
-          const pending = this.pending.get(opened.value.id);
-          if (!pending) continue;
-          this.pending.delete(opened.value.id);
-          clearTimeout(pending.timer);
-          pending.resolve(opened.value.response);
-        }
+        if (failed) return;
+        const refused = reader.push(chunk);
+        if (refused) fail(new Error(`machine ${this.host}:${this.port} sent an ${refused.refused} frame (${refused.length} bytes)`));
       });
       socket.on('error', (error) => {
-        reject(error);
-        this.failAll(error);
+        // A call still connecting when the spawner closed the client fails with the spawner's reason.
+        reject(this.closedBy ?? error);
+        if (mine()) this.failAll(error);
       });
       socket.on('close', () => {
+        reject(this.closedBy ?? new Error(`connection to machine ${this.host}:${this.port} closed`));
+        if (!mine()) return;
+        this.current = undefined;
         this.connecting = undefined;
         this.socket = undefined;
         this.failAll(new Error(`connection to machine ${this.host}:${this.port} closed`));
       });
     }).finally(() => {
-      this.connecting = undefined;
+      if (this.connecting === connecting) this.connecting = undefined;
     });
-    return this.connecting;
+    this.connecting = connecting;
+    return connecting;
   }
 
   private failAll(error: Error): void {
     this.rejectPending(error);
-    if (this.socket) this.close();
+    if (this.current) this.close();
   }
 
   private rejectPending(error: Error): void {
@@ -132,4 +190,12 @@ export class ApiClient {
     }
     this.pending.clear();
   }
+}
+
+/** A client's limits from the settings the machines were started with (both ends must agree on them). */
+export function apiClientOptions(
+  settings: { MAX_MESSAGE_BYTES: number; API_SMALL_FRAME_BYTES: number; API_IDLE_TIMEOUT_MS: number },
+  timeoutMs: number,
+): ApiClientOptions {
+  return { maxMessageBytes: settings.MAX_MESSAGE_BYTES, smallFrameBytes: settings.API_SMALL_FRAME_BYTES, idleCloseMs: settings.API_IDLE_TIMEOUT_MS / 2, timeoutMs };
 }

@@ -29,6 +29,11 @@ export function machineEnvironment(identity: MachineIdentity, settings: Settings
     MACHINE_API_PORT: String(settings.MACHINE_API_PORT),
     MAX_MESSAGE_BYTES: String(settings.MAX_MESSAGE_BYTES),
     MAX_PACKET_BYTES: String(settings.MAX_PACKET_BYTES),
+    API_MAX_CONNECTIONS: String(settings.API_MAX_CONNECTIONS),
+    API_IDLE_TIMEOUT_MS: String(settings.API_IDLE_TIMEOUT_MS),
+    API_FRAME_TIMEOUT_MS: String(settings.API_FRAME_TIMEOUT_MS),
+    API_SMALL_FRAME_BYTES: String(settings.API_SMALL_FRAME_BYTES),
+    API_UNAUTHENTICATED_BYTES: String(settings.API_UNAUTHENTICATED_BYTES),
   };
   if (settings.LOGSTASH_HOST) {
     // A logstash on this host's loopback is, seen from a container, on the host gateway.

@@ -6,7 +6,8 @@ import type { ApiRequest, ApiResponse, Transport } from '../messages/index.ts';
 import type { WireAccess } from './spawner.ts';
 import { apiResultSchemas } from '../messages/index.ts';
 import { MachineDownError } from '../runtime/errors.ts';
-import { ApiClient, type CallOptions } from './api-client.ts';
+import { ApiClient, type ApiClientOptions, type CallOptions } from './api-client.ts';
+import { probeUdp } from './udp-probe.ts';
 
 export interface RealMachine {
   id: string;
@@ -23,18 +24,27 @@ export class RealMachines {
 
   constructor(
     private readonly secret: string,
-    private readonly options: { maxMessageBytes: number; timeoutMs: number },
+    private readonly options: ApiClientOptions,
   ) {}
 
-  /** Connect to a started machine's API and learn how its peers reach it. */
+  /**
+   * Connect to a started machine's API and learn how its peers reach it; check that both the API
+   * and the UDP address lead to this very machine (each answers, sealed, with its id).
+   */
   async add(id: string, name: string, api: { host: string; port: number }, udp?: { host: string; port: number }): Promise<RealMachine> {
-    const client = new ApiClient(api.host, api.port, this.secret, this.options);
+    const client = new ApiClient(api.host, api.port, this.secret, id, this.options);
     const response = await client.request({ type: 'ping' });
     if (!response.ok) throw new Error(`machine ${name} refused ping: ${response.error.message}`);
     const { machineId, transport } = apiResultSchemas.ping.parse(response.result);
     if (machineId !== id) throw new Error(`machine at ${api.host}:${api.port} says it is ${machineId}, expected ${id}`);
     if (transport.address.kind !== 'udp') throw new Error(`machine ${name} reports a non-UDP address`);
     const machine = { id, name, client, transport, api, udp: udp ?? { host: transport.address.host, port: transport.address.port } };
+    try {
+      await probeUdp(machine.udp, this.secret, id);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
     this.machines.get(id)?.client.close();
     this.machines.set(id, machine);
     return machine;

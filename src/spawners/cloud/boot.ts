@@ -23,7 +23,7 @@ export interface InstallMessage {
 export const controlPortOf = (apiPort: number): number => apiPort + 1;
 
 /** User data (a shell script) for every instance of one system. */
-export function renderUserData(options: { secret: string; apiPort: number; controlPort: number; maxMessageBytes: number }): string {
+export function renderUserData(options: { secret: string; apiPort: number; controlPort: number; maxMessageBytes: number; smallFrameBytes: number }): string {
   const loader = loaderSource();
   if (loader.includes('DISTZERO_LOADER_EOF')) throw new Error('the loader must not contain its heredoc terminator');
   return [
@@ -36,7 +36,7 @@ export function renderUserData(options: { secret: string; apiPort: number; contr
     "cat > /opt/distzero/loader.cjs <<'DISTZERO_LOADER_EOF'",
     loader.trimEnd(),
     'DISTZERO_LOADER_EOF',
-    `(umask 077 && printf '%s' '${JSON.stringify({ secret: options.secret, apiPort: options.apiPort, controlPort: options.controlPort, maxMessageBytes: options.maxMessageBytes, home: '/opt/distzero' })}' > /opt/distzero/loader.json)`,
+    `(umask 077 && printf '%s' '${JSON.stringify({ secret: options.secret, apiPort: options.apiPort, controlPort: options.controlPort, maxMessageBytes: options.maxMessageBytes, smallFrameBytes: options.smallFrameBytes, home: '/opt/distzero' })}' > /opt/distzero/loader.json)`,
     '"$NODE" /opt/distzero/loader.cjs /opt/distzero/loader.json >>/var/log/distzero/loader.log 2>&1 &',
     '',
   ].join('\n');

@@ -21,6 +21,7 @@ import { bundleMachine, type Bundle } from '../../runtime/bundle.ts';
 import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
+import { apiClientOptions } from '../api-client.ts';
 import { RealMachines } from '../real-machines.ts';
 import { RealSpawner } from '../real-spawner.ts';
 import { retryUntil } from '../retry.ts';
@@ -70,7 +71,7 @@ export class Ec2Spawner extends RealSpawner {
     const systemId = `sys-${randomBytes(4).toString('hex')}`;
     super(options.logger.child({ mode: 'cloud', system_id: systemId }), options.systems, options.seed);
     this.systemId = systemId;
-    this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 20_000 });
+    this.machines = new RealMachines(this.secret, apiClientOptions(options.settings, 20_000));
   }
 
   newId(prefix: string): string {
@@ -121,6 +122,7 @@ export class Ec2Spawner extends RealSpawner {
       apiPort: settings.MACHINE_API_PORT,
       controlPort: controlPortOf(settings.MACHINE_API_PORT),
       maxMessageBytes: settings.MAX_MESSAGE_BYTES,
+      smallFrameBytes: settings.API_SMALL_FRAME_BYTES,
     });
     const result = await this.options.client.send(
       new RunInstancesCommand({
@@ -174,7 +176,7 @@ export class Ec2Spawner extends RealSpawner {
     const deadline = Date.now() + (this.options.bootTimeoutMs ?? 180_000);
     const install = installMessage(await this.bundle!, env);
     await retryUntil(deadline, `the boot loader of ${instance.name} (${instance.instanceId}) at ${host}`, () =>
-      callLoader({ ...api, secret: this.secret, maxMessageBytes: settings.MAX_MESSAGE_BYTES }, install, { machine: instance.name, timeoutMs: 20_000 }),
+      callLoader({ ...api, secret: this.secret, machineId: instance.id, maxMessageBytes: settings.MAX_MESSAGE_BYTES, smallFrameBytes: settings.API_SMALL_FRAME_BYTES }, install, { machine: instance.name, timeoutMs: 20_000 }),
     );
     const machine = await retryUntil(deadline, `the runner of ${instance.name} at ${host}`, () =>
       this.machines.add(instance.id, instance.name, api, { host, port: settings.MACHINE_UDP_PORT }),
@@ -204,7 +206,15 @@ export class Ec2Spawner extends RealSpawner {
 
   private control(machineId: string, message: ControlMessage): Promise<unknown> {
     const { name, api } = this.machines.get(machineId);
-    const loader: LoaderEndpoint = { host: api.host, port: controlPortOf(api.port), secret: this.secret, maxMessageBytes: this.options.settings.MAX_MESSAGE_BYTES };
+    const { settings } = this.options;
+    const loader: LoaderEndpoint = {
+      host: api.host,
+      port: controlPortOf(api.port),
+      secret: this.secret,
+      machineId,
+      maxMessageBytes: settings.MAX_MESSAGE_BYTES,
+      smallFrameBytes: settings.API_SMALL_FRAME_BYTES,
+    };
     return callLoader(loader, message, { machine: name, timeoutMs: 15_000 });
   }
 

@@ -14,12 +14,21 @@ export interface LoaderEndpoint {
   host: string;
   port: number;
   secret: string;
+  /** The machine the loader serves: control messages name it (its install's DZ_MACHINE_ID). */
+  machineId: string;
   maxMessageBytes: number;
+  /** Frames longer than this are announced first, as to a runner (the loader's config says the same). */
+  smallFrameBytes: number;
 }
 
 /** Send one message to a loader and return its result; a refusal is an error naming the message. */
 export async function callLoader(endpoint: LoaderEndpoint, message: InstallMessage | ControlMessage, options: { machine: string; timeoutMs: number }): Promise<unknown> {
-  const client = new ApiClient(endpoint.host, endpoint.port, endpoint.secret, { maxMessageBytes: endpoint.maxMessageBytes, timeoutMs: options.timeoutMs });
+  const client = new ApiClient(endpoint.host, endpoint.port, endpoint.secret, endpoint.machineId, {
+    maxMessageBytes: endpoint.maxMessageBytes,
+    smallFrameBytes: endpoint.smallFrameBytes,
+    idleCloseMs: options.timeoutMs,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const response = await client.call(message, { what: message.type, machine: options.machine });
     if (!response.ok) throw new Error(`${message.type} refused: ${response.error.message}`);

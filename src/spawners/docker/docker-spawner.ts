@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
@@ -15,6 +16,7 @@ import { READY_LINE } from '../../runtime/machine-runner.ts';
 import { newSystemSecret } from '../../runtime/wire.ts';
 import type { Settings } from '../../settings.ts';
 import { machineEnvironment } from '../machine-env.ts';
+import { apiClientOptions } from '../api-client.ts';
 import { RealMachines } from '../real-machines.ts';
 import { RealSpawner } from '../real-spawner.ts';
 import { retryUntil } from '../retry.ts';
@@ -52,7 +54,7 @@ export class DockerSpawner extends RealSpawner {
     this.networkName = `distzero-${systemId}`;
     this.settings = options.settings;
     this.docker = options.docker ?? new Dockerode();
-    this.machines = new RealMachines(this.secret, { maxMessageBytes: options.settings.MAX_MESSAGE_BYTES, timeoutMs: 15_000 });
+    this.machines = new RealMachines(this.secret, apiClientOptions(options.settings, 15_000));
   }
 
   newId(prefix: string): string {
@@ -110,17 +112,17 @@ export class DockerSpawner extends RealSpawner {
     return this.named({ id, name, transport: machine.transport });
   }
 
-  /** Reach a started container's API through its published ports (they change when it restarts). */
+  /**
+   * Reach a started container through its published ports (they change when it restarts). Docker
+   * may publish IPv4 and IPv6 on different host ports: take one address family's binding and
+   * connect to that family's loopback explicitly (never `localhost`, which may resolve to the other
+   * family, whose port can belong to another container). RealMachines.add then checks that both
+   * the API and the UDP port answer as this machine.
+   */
   private async connect(id: string, name: string, containerId: string) {
     const info = await this.docker.getContainer(containerId).inspect();
-    const published = (spec: string) => Number(info.NetworkSettings.Ports[spec]?.[0]?.HostPort);
-    const host = 'localhost';
-    return this.machines.add(
-      id,
-      name,
-      { host, port: published(`${this.settings.MACHINE_API_PORT}/tcp`) },
-      { host, port: published(`${this.settings.MACHINE_UDP_PORT}/udp`) },
-    );
+    const published = (spec: string) => publishedPort(info.NetworkSettings.Ports[spec], `${spec} of ${name}`);
+    return this.machines.add(id, name, published(`${this.settings.MACHINE_API_PORT}/tcp`), published(`${this.settings.MACHINE_UDP_PORT}/udp`));
   }
 
   /** SIGKILL: the machine's process dies mid-step; its journal is what it had committed. */
@@ -164,4 +166,13 @@ export class DockerSpawner extends RealSpawner {
       return fs.existsSync(file) ? [{ name: `machine-${id}.log`, contentType: 'text/plain', path: file }] : [];
     });
   }
+}
+
+/** A published port as the test reaches it: IPv4 when Docker published one, else IPv6; each on its own loopback. */
+export function publishedPort(bindings: { HostIp: string; HostPort: string }[] | null | undefined, what: string): { host: string; port: number } {
+  const v4 = bindings?.find((b) => b.HostIp === '' || net.isIPv4(b.HostIp));
+  const v6 = bindings?.find((b) => net.isIPv6(b.HostIp));
+  const chosen = v4 ?? v6;
+  if (!chosen) throw new Error(`${what} is not published`);
+  return { host: chosen === v4 ? '127.0.0.1' : '::1', port: Number(chosen.HostPort) };
 }

@@ -12,7 +12,7 @@ import type { LinkStats } from '../../runtime/links.ts';
 import { NodeManager, type MachineSnapshot, type RawStats } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
 import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
-import { MAC_BYTES } from '../../runtime/wire.ts';
+import { sealedLength } from '../../runtime/wire.ts';
 import { EventQueue } from './event-queue.ts';
 import { NetworkModel, calmNetwork } from '../../runtime/network-model.ts';
 import { Rng } from '../../runtime/rng.ts';
@@ -257,7 +257,7 @@ export class Simulation {
   }
 }
 
-/** A packet's size on a real wire: its JSON and the frame's 32-byte MAC. */
+/** A packet's size on a real wire: its JSON sealed (clear header and GCM tag). */
 function sealedBytes(packet: Packet): number {
-  return Buffer.byteLength(JSON.stringify(packet)) + MAC_BYTES;
+  return sealedLength(Buffer.byteLength(JSON.stringify(packet)));
 }
