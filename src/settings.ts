@@ -33,6 +33,8 @@ export const settingsSchema = z.object({
   LOG_DIR: z.string().min(1).default('.tmp'),
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
+  /** Lines waiting this long with none delivered: logstash is reported stalled (once, with what is buffered). */
+  LOGSTASH_STALL_MS: int(100, 3_600_000, 10_000),
   /** Fixes the simulator's seed for every test; unset, each test derives its own from its title. */
   SIM_SEED: optionalInt(0, 2 ** 31 - 1),
   /** JSON round-trip every simulated packet, to catch messages that would not survive a real wire. */
@@ -96,6 +98,9 @@ export const machineSettingsSchema = z.object({
   MAX_PACKET_BYTES: settingsSchema.shape.MAX_PACKET_BYTES,
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
+  LOGSTASH_STALL_MS: settingsSchema.shape.LOGSTASH_STALL_MS,
+  /** How long the spawner lets this machine stop before it kills it: the log flush must fit inside. */
+  DZ_STOP_GRACE_MS: int(500, 600_000, 3_000),
   /** Where the machine journals its state (absent: nothing survives a crash). */
   DZ_STATE_FILE: optionalString(),
   /** This machine's clock: offset from true time and rate (1 = true rate). */
