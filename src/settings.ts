@@ -58,7 +58,11 @@ export const settingsSchema = z.object({
   MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
   /** Largest node-to-node UDP datagram, in bytes (below the 65,507-byte IPv4 limit). */
   MAX_PACKET_BYTES: int(512, 65_507, 60_000),
-  DOCKER_BASE_IMAGE: z.string().min(1).default('node:20-bookworm-slim'),
+  /**
+   * Base of the machine image. Unset: a local image labelled `distzero.base-node` (what
+   * scripts/docker-base-image.sh builds), else node:20-bookworm-slim (pulled).
+   */
+  DOCKER_BASE_IMAGE: optionalString(),
   /** testcontainers' Ryuk reaper image cannot be pulled offline; DistZero cleans up by label itself. */
   TESTCONTAINERS_RYUK_DISABLED: z.enum(['true', 'false']).default('true'),
   /** The host name containers use to reach this host (logstash on the host, for instance). */
@@ -127,7 +131,21 @@ export function parseSettings<S extends z.ZodObject>(schema: S, env: Record<stri
 
 loadDotenv({ quiet: true });
 
-export const settings: Settings = parseSettings(settingsSchema, process.env);
+/**
+ * A bad setting is the user's to fix, not a bug: print its one message (no stack trace) and stop.
+ * Exit code 2, as for a usage error.
+ */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+export const settings: Settings = orExit(() => parseSettings(settingsSchema, process.env));
 
 // testcontainers reads its own switches from the environment: hand it ours.
 process.env.TESTCONTAINERS_RYUK_DISABLED = settings.TESTCONTAINERS_RYUK_DISABLED;
@@ -137,7 +155,26 @@ export function childEnvironment(overrides: Record<string, string>): Record<stri
   return { ...process.env, ...overrides };
 }
 
-/** Only a machine runner calls this: it fails unless the runner was started with its identity. */
+/** Only a machine runner calls this: it stops (one message) unless the runner was started with its identity. */
 export function machineSettings(): MachineSettings {
-  return parseSettings(machineSettingsSchema, process.env);
+  return orExit(() => parseSettings(machineSettingsSchema, process.env));
+}
+
+/**
+ * One test run (a Playwright run: its global setup calls startRun, its workers inherit the id).
+ * Outside a run, undefined. What a run remembers across its workers is keyed by it (a failed
+ * machine image build, for one).
+ */
+export function runId(): string | undefined {
+  return process.env.DZ_RUN_ID || undefined;
+}
+
+/**
+ * Called once by a run's global setup: its workers (child processes) inherit the id. A nested run
+ * (a spec that runs Playwright) gets an id of its own. Not a user setting, so not in .env.template.
+ */
+export function startRun(): string {
+  const id = `${process.pid}-${Date.now()}`;
+  process.env.DZ_RUN_ID = id;
+  return id;
 }
