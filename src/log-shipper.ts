@@ -17,12 +17,17 @@ export interface ShipperOptions {
   maxBufferBytes: number;
   /** Lines waiting with no progress this long: the sink is stalled (reported once per stall). */
   stallMs: number;
-  /** Told once when the sink stalls (unreachable, or connected but not reading), and when it recovers. */
-  onStall: (report: ShipperReport) => void;
+  /**
+   * Told once when the sink stalls — nothing delivered for stallMs (unreachable, or connected and not
+   * reading), or delivering too slowly (half the buffer used) — and when it has caught up.
+   */
+  onStall: (report: ShipperReport, why: StallReason) => void;
   onRecover: (report: ShipperReport) => void;
   /** Told once per outage, on the first failed connection or a lost one. */
   onUnreachable: (error: Error) => void;
 }
+
+export type StallReason = 'no progress' | 'falling behind';
 
 export interface ShipperReport {
   connected: boolean;
@@ -68,7 +73,7 @@ export class LogShipper {
   /** close() has given up waiting: no more connections. */
   private ended = false;
   private delayMs = 0;
-  private readonly reconnectTimer: { timer?: NodeJS.Timeout } = {};
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly watchdog: NodeJS.Timeout;
   private readonly progressWaiters = new Set<() => void>();
 
@@ -111,7 +116,7 @@ export class LogShipper {
     const final = this.report();
     this.ended = true;
     clearInterval(this.watchdog);
-    clearTimeout(this.reconnectTimer.timer);
+    clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     if (socket && this.connected && final.bufferedLines === 0) {
       // A graceful FIN, so logstash sees the end of the stream rather than a reset.
@@ -170,8 +175,8 @@ export class LogShipper {
       this.options.onUnreachable(error);
     }
     this.delayMs = this.delayMs === 0 ? BACKOFF_MS.first : Math.min(BACKOFF_MS.max, Math.round(this.delayMs * 1.6));
-    this.reconnectTimer.timer = setTimeout(() => this.connect(), this.delayMs);
-    this.reconnectTimer.timer.unref();
+    this.reconnectTimer = setTimeout(() => this.connect(), this.delayMs);
+    this.reconnectTimer.unref();
   }
 
   private send(line: Line): void {
@@ -252,8 +257,11 @@ export class LogShipper {
       this.lastProgress = Date.now();
       return;
     }
-    if (Date.now() - this.lastProgress < this.options.stallMs) return;
+    const report = this.report();
+    // No progress for a while; or progress too slow to keep up: half the buffer used, drops next.
+    const why = report.stalledForMs >= this.options.stallMs ? 'no progress' : report.bufferedBytes * 2 >= this.options.maxBufferBytes ? 'falling behind' : undefined;
+    if (!why) return;
     this.stalled = true;
-    this.options.onStall(this.report());
+    this.options.onStall(report, why);
   }
 }

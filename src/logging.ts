@@ -101,9 +101,13 @@ function attachLogstash(logger: Logger, multi: pino.MultiStreamRes, sink: Logsta
     maxBufferBytes: sink.maxBufferBytes ?? LOGSTASH_BUFFER_BYTES,
     stallMs: sink.stallMs,
     onUnreachable: (error) => logger.warn({ logstash: name, err: error.message }, 'logstash unreachable or lost; buffering and reconnecting'),
-    onStall: (report) => {
-      const why = report.connected ? 'connected, but it is not reading' : 'not connected';
-      const message = `logstash ${name} stalled: nothing delivered for ${(report.stalledForMs / 1000).toFixed(1)} s (${why}); ${report.bufferedLines} lines (${mib(report.bufferedBytes)}) buffered, ${report.dropped} dropped`;
+    onStall: (report, why) => {
+      const state = report.connected ? 'connected, but it is not reading' : 'not connected';
+      const what =
+        why === 'no progress'
+          ? `stalled: nothing delivered for ${(report.stalledForMs / 1000).toFixed(1)} s (${state})`
+          : `is falling behind: half the ${mib(sink.maxBufferBytes ?? LOGSTASH_BUFFER_BYTES)} buffer used (${report.connected ? 'connected' : 'not connected'})`;
+      const message = `logstash ${name} ${what}; ${report.bufferedLines} lines (${mib(report.bufferedBytes)}) buffered, ${report.dropped} dropped`;
       toConsole(message);
       logger.warn({ logstash: name, ...report }, message);
     },

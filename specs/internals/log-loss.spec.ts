@@ -42,21 +42,29 @@ test.describe('logs that say when they are lost', () => {
     const dir = testInfo.outputPath('logs');
     const json = path.join(dir, 'system.json.log');
     const stallMs = 500;
-    const maxBufferBytes = 2 * 1024 * 1024;
+    const maxBufferBytes = 8 * 1024 * 1024;
     const { stderr } = await capturingStderr(async () => {
       const log = createLogger({ dir, name: 'system', level: 'info', bindings: { env: 'test' }, logstash: { host: '127.0.0.1', port: sink.port, stallMs, maxBufferBytes } });
       try {
         await expect.poll(() => log.shipping()?.connected).toBe(true);
-        // Write until the kernel's buffers are full and so is the shipper's: the oldest lines are dropped.
+        // Write until the kernel's buffers are full: lines wait, and nothing moves any more.
         const pad = 'x'.repeat(1000);
-        for (let batch = 0; batch < 200 && log.shipping()!.dropped === 0; batch++) {
+        const burst = (batch: number) => {
           for (let i = 0; i < 500; i++) log.logger.info({ batch, i, pad }, 'numbered line');
-          await new Promise((resolve) => setTimeout(resolve, 20));
+        };
+        let batch = 0;
+        for (let lastSent = -1; batch < 100; batch++) {
+          burst(batch);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const report = log.shipping()!;
+          if (report.bufferedLines > 0 && report.sent === lastSent) break;
+          lastSent = report.sent;
         }
         await expect.poll(() => readLines(json).filter((l) => l.msg.includes('stalled')).length, { timeout: 10_000 }).toBe(1);
-        // Still stalled later, still said only once.
+        // Still stalled, now past the buffer's bound (the oldest lines are dropped): still said only once.
+        while (log.shipping()!.dropped === 0 && batch < 300) burst(++batch);
         await new Promise((resolve) => setTimeout(resolve, stallMs * 3));
-        expect(readLines(json).filter((l) => l.msg.includes('stalled')).length).toBe(1);
+        expect(readLines(json).filter((l) => /stalled|falling behind/.test(l.msg)).length).toBe(1);
       } finally {
         await log.close({ deadline: Date.now() + 500 });
         await sink.stop();
