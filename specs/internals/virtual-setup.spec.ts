@@ -93,6 +93,7 @@ test.describe('a newcomer\'s virtual run', () => {
     const first = await failureOf(machineImage(docker, 'distzero-no-such-base:never', buildDir, systemsModule));
     expect(first).toBeInstanceOf(MachineImageError);
     expect(first.message).toMatch(/^machine image not built: base image: DOCKER_BASE_IMAGE distzero-no-such-base:never is not here and cannot be pulled/);
+    expect(first.stack, 'a setup problem: its message, no stack trace').toBe(`MachineImageError: ${first.message}`);
     expect(fs.readFileSync(failureMarker(buildDir, run!), 'utf8')).toBe(first.message);
     // Another worker of the run (here: another base, so nothing is shared in memory) reads the marker.
     const started = Date.now();

@@ -28,8 +28,17 @@ export function machineImage(docker: Dockerode, configuredBase: string | undefin
   return image;
 }
 
+/**
+ * The machine image cannot be built: a setting or this host's setup to fix, not a bug in the code
+ * that met it, so it carries its one message and no stack trace (every virtual test of the run
+ * reports it; a stack in each would bury the fix).
+ */
 export class MachineImageError extends Error {
   override name = 'MachineImageError';
+  constructor(message: string) {
+    super(message);
+    this.stack = `${this.name}: ${message}`;
+  }
 }
 
 /** The run's marker of a failed build: its other workers read it instead of building again. */
