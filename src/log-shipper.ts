@@ -90,6 +90,9 @@ export class LogShipper {
     const line = { text, bytes: Buffer.byteLength(text) };
     if (this.connected && this.head === this.queue.length && this.inFlightBytes < SOCKET_WINDOW_BYTES) this.send(line);
     else this.enqueue(line);
+    // Falling behind is said as the buffer fills, not at the watchdog's next look: by then a burst
+    // may already be dropping lines. (The report is logged, so it comes back here: state is settled.)
+    if (!this.stalled && (this.inFlightBytes + this.queuedBytes) * 2 >= this.options.maxBufferBytes) this.checkStall();
     return true;
   }
 

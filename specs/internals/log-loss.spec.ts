@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { expect, test } from '../../fixtures/index.ts';
-import { JsonLinesServer, SilentSink } from '../../fixtures/json-lines-server.ts';
+import { JsonLinesServer, SlowSink } from '../../fixtures/json-lines-server.ts';
 import { createLogger } from '../../src/logging.ts';
 import { settings } from '../../src/settings.ts';
 import { DockerSpawner, STOP_GRACE_MS } from '../../src/spawners/docker/docker-spawner.ts';
@@ -38,7 +38,7 @@ async function capturingStderr<T>(run: () => Promise<T>): Promise<{ result: T; s
 
 test.describe('logs that say when they are lost', () => {
   test('a logstash that accepts and never reads is reported once, with what is buffered, and what it missed is counted at close', { tag: '@simulated' }, async ({}, testInfo) => {
-    const sink = await SilentSink.start();
+    const sink = await SlowSink.start();
     const dir = testInfo.outputPath('logs');
     const json = path.join(dir, 'system.json.log');
     const stallMs = 500;
@@ -85,6 +85,41 @@ test.describe('logs that say when they are lost', () => {
     expect(stderr.split('\n').filter((l) => /^\[distzero\] logstash .* stalled: /.test(l))).toHaveLength(1);
     expect(stderr.split('\n').filter((l) => /^\[distzero\] logstash .* lines could not be delivered/.test(l))).toHaveLength(1);
     expect(sink.connections).toBe(1);
+  });
+
+  test('a logstash that reads too slowly to keep up is reported once as falling behind, then caught up; what it did read is every line sent', { tag: '@simulated' }, async ({}, testInfo) => {
+    const sink = await SlowSink.start();
+    const dir = testInfo.outputPath('logs');
+    const json = path.join(dir, 'system.json.log');
+    const maxBufferBytes = 2 * 1024 * 1024;
+    const log = createLogger({ dir, name: 'system', level: 'info', bindings: { env: 'test' }, logstash: { host: '127.0.0.1', port: sink.port, stallMs: 30_000, maxBufferBytes } });
+    try {
+      await expect.poll(() => log.shipping()?.connected).toBe(true);
+      sink.readSlowly();
+      const pad = 'x'.repeat(1000);
+      // More than the kernel's buffers and the shipper's together: it falls behind, then drops.
+      for (let batch = 0; batch < 300 && log.shipping()!.dropped === 0; batch++) {
+        for (let i = 0; i < 500; i++) log.logger.info({ batch, i, pad }, 'numbered line');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await expect.poll(() => readLines(json).filter((l) => l.msg.includes('falling behind')).length, { timeout: 10_000 }).toBe(1);
+      const behind = readLines(json).find((l) => l.msg.includes('falling behind'))!;
+      expect(behind.msg).toMatch(/^logstash 127\.0\.0\.1:\d+ is falling behind: half the 2\.0 MiB buffer used \(connected\); \d+ lines \([\d.]+ MiB\) buffered, \d+ dropped$/);
+      expect(Number(behind.sent), 'it was delivering, slowly').toBeGreaterThan(0);
+      expect(behind.dropped, 'said before the buffer overflowed').toBe(0);
+      sink.readEverything();
+      await expect.poll(() => readLines(json).filter((l) => l.msg.endsWith('caught up')).length, { timeout: 20_000 }).toBe(1);
+    } finally {
+      await log.close({ deadline: Date.now() + 5_000 });
+    }
+    const lines = readLines(json);
+    const final = lines.at(-1)!;
+    expect(final.msg).toMatch(/: \d+ lines could not be delivered \(0 still buffered at exit, \d+ dropped from a full buffer; \d+ sent\)$/);
+    expect(Number(final.sent) + Number(final.dropped)).toBe(lines.length - 1);
+    // What was handed to the kernel reached logstash: a graceful close loses nothing sent.
+    await expect.poll(() => sink.lines).toBe(Number(final.sent));
+    await sink.stop();
+    expect(lines.filter((l) => /stalled|falling behind/.test(l.msg))).toHaveLength(1);
   });
 
   test('a logstash containers cannot reach is reported at start, and machines still stop cleanly (exit code 0)', { tag: '@virtual' }, async () => {
