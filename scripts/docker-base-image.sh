@@ -4,9 +4,10 @@
 # default wait strategy and shell user-data scripts need /bin/sh, cat, nc ...), a minimal /etc, all
 # imported with `docker import`. (Network faults need no tc: machines apply them in their own runner.)
 #   scripts/docker-base-image.sh [tag] [--force]        (default tag dz-node-base:latest)
-# Prints only the tag on stdout (CI does DOCKER_BASE_IMAGE=$(scripts/docker-base-image.sh)).
-# Idempotent: an existing tag is kept unless --force, or unless it holds another node version than
-# this host's (node inside must equal the host's so bundled JS runs unchanged).
+# Prints only the tag on stdout. The image carries the label distzero.base-node=<node version inside>:
+# with DOCKER_BASE_IMAGE unset, DistZero finds it by that label (src/spawners/docker/base-image.ts),
+# so nothing needs exporting. Idempotent: an existing tag is kept unless --force, or unless it holds
+# another node version than this host's (node inside must equal the host's so bundled JS runs unchanged).
 set -euo pipefail
 tag="dz-node-base:latest"
 force=0

@@ -1,15 +1,16 @@
-/// <reference path="./types/pino-socket.d.ts" />
 /**
  * pino setup shared by the test process and machine runners: a human-readable file, a JSON file,
- * and (when configured) logstash over TCP via pino-socket, one JSON object per line.
+ * and (when configured) logstash over TCP, one JSON object per line (see log-shipper.ts). A sink
+ * that stalls is reported once, on the console and in the log, with what is buffered; at close,
+ * what could not be delivered is counted in a final line.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pino, type Logger, type StreamEntry, type DestinationStream } from 'pino';
+import { pino, type Logger, type StreamEntry } from 'pino';
 import pretty from 'pino-pretty';
-import tcpConnection from 'pino-socket/lib/TcpConnection.js';
+import { LogShipper, type ShipperReport } from './log-shipper.ts';
 
-export type { Logger };
+export type { Logger, ShipperReport };
 
 export interface LogTarget {
   /** Directory for `<name>.log` (human) and `<name>.json.log` (JSON lines). */
@@ -26,27 +27,28 @@ export interface LogTarget {
 export interface LogstashSink {
   host: string;
   port: number;
-  /** 'worker' (a pino transport, endable at any time) or 'inline' (bundle-friendly, for machine runners). */
-  thread: 'worker' | 'inline';
+  /** Lines waiting with no progress this long: the sink is reported stalled (LOGSTASH_STALL_MS). */
+  stallMs: number;
+  /** Bytes held while logstash is away or slow; default LOGSTASH_BUFFER_BYTES. */
+  maxBufferBytes?: number;
 }
 
 export interface LogHandle {
   logger: Logger;
   files: { human: string; json: string };
-  /** Flush files and the logstash connection. Safe to call twice. */
-  close(): Promise<void>;
+  /**
+   * Let logstash take what waits until `deadline` (epoch ms; default 5 s from now), count what it
+   * could not, flush the files. Safe to call twice.
+   */
+  close(options?: { deadline?: number }): Promise<void>;
   /** The logstash connection as last seen (undefined when not shipping). */
-  shipping(): ShippingStatus | undefined;
+  shipping(): ShipperReport | undefined;
 }
 
-export interface ShippingStatus {
-  connected: boolean;
-  /** Times the connection was lost after being open. */
-  disconnects: number;
-}
-
-/** Bytes kept for logstash while it is away (pino-socket's recovery queue); older lines are dropped first. */
-export const LOGSTASH_RECOVERY_BYTES = 64 * 1024 * 1024;
+/** Bytes kept for logstash while it is away or slow; beyond it the oldest lines are dropped and counted. */
+export const LOGSTASH_BUFFER_BYTES = 64 * 1024 * 1024;
+/** How long close() lets a shipper catch up when the caller gives no deadline. */
+const DEFAULT_CLOSE_MS = 5_000;
 
 export function createLogger(target: LogTarget): LogHandle {
   fs.mkdirSync(target.dir, { recursive: true });
@@ -66,87 +68,67 @@ export function createLogger(target: LogTarget): LogHandle {
   return {
     logger,
     files,
-    close: () =>
+    close: (options = {}) =>
       (closed ??= (async () => {
+        if (shipper) {
+          const final = await shipper.close(options.deadline ?? Date.now() + DEFAULT_CLOSE_MS);
+          reportUndelivered(logger, sinkName(target.logstash!), final);
+        }
         logger.flush();
-        await Promise.all([flushed(jsonFile), flushed(humanFile), shipper ? shipped(shipper.stream, shipper.status).then(() => ended(shipper.stream)) : undefined]);
+        await Promise.all([flushed(jsonFile), flushed(humanFile)]);
       })()),
-    shipping: () => (shipper ? { ...shipper.status } : undefined),
+    shipping: () => shipper?.report(),
   };
 }
 
+const sinkName = (sink: LogstashSink) => `${sink.host}:${sink.port}`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Stderr, not the logger: the console is where a person watching the run sees it. */
+const toConsole = (line: string) => process.stderr.write(`[distzero] ${line}\n`);
+
 /**
- * Ship to logstash with pino-socket: TCP, one JSON object per line, reconnecting with backoff and
- * keeping what it could not send in a recovery queue (LOGSTASH_RECOVERY_BYTES; the oldest lines go
- * first), so a sink that starts late or restarts loses nothing. In the test process it runs as a
- * pino transport in a worker thread, which close() can always end — a sink that never answers would
- * otherwise keep the process alive retrying. A machine runner (one bundled file, no worker entry
- * points to load) uses pino-socket's TCP writer in its own thread; it exits on a signal regardless.
+ * Ship to logstash (log-shipper.ts): reconnecting with backoff, holding up to LOGSTASH_BUFFER_BYTES
+ * while it is away or slow, so a sink that starts late or restarts loses nothing. Whatever goes
+ * wrong is said once: unreachable (in the log), stalled (in the log and on the console, with what
+ * is buffered), and caught up again.
  */
-function attachLogstash(logger: Logger, multi: pino.MultiStreamRes, sink: LogstashSink): { stream: DestinationStream; status: ShippingStatus } {
-  const options = {
-    address: sink.host,
+function attachLogstash(logger: Logger, multi: pino.MultiStreamRes, sink: LogstashSink): LogShipper {
+  const name = sinkName(sink);
+  const shipper = new LogShipper({
+    host: sink.host,
     port: sink.port,
-    mode: 'tcp' as const,
-    reconnect: true,
-    recovery: true,
-    recoveryQueueMaxSize: LOGSTASH_RECOVERY_BYTES,
-    backoffStrategy: { name: 'fibonacci' as const, initialDelay: 100, maxDelay: 2000 },
-  };
-  const stream =
-    sink.thread === 'worker'
-      ? pino.transport({ target: 'pino-socket', options })
-      : tcpConnection({ ...options, sourceStream: false });
-  const status: ShippingStatus = { connected: false, disconnects: 0 };
-  stream.on('open', () => (status.connected = true));
-  stream.on('socketClose', () => {
-    if (status.connected) status.disconnects++;
-    status.connected = false;
+    maxBufferBytes: sink.maxBufferBytes ?? LOGSTASH_BUFFER_BYTES,
+    stallMs: sink.stallMs,
+    onUnreachable: (error) => logger.warn({ logstash: name, err: error.message }, 'logstash unreachable or lost; buffering and reconnecting'),
+    onStall: (report, why) => {
+      const state = report.connected ? 'connected, but it is not reading' : 'not connected';
+      const what =
+        why === 'no progress'
+          ? `stalled: nothing delivered for ${(report.stalledForMs / 1000).toFixed(1)} s (${state})`
+          : `is falling behind: half the ${mib(sink.maxBufferBytes ?? LOGSTASH_BUFFER_BYTES)} buffer used (${report.connected ? 'connected' : 'not connected'})`;
+      const message = `logstash ${name} ${what}; ${report.bufferedLines} lines (${mib(report.bufferedBytes)}) buffered, ${report.dropped} dropped`;
+      toConsole(message);
+      logger.warn({ logstash: name, ...report }, message);
+    },
+    onRecover: (report) => logger.info({ logstash: name, ...report }, `logstash ${name} caught up`),
   });
-  let warned = false;
-  stream.on('socketError', (error: Error) => {
-    if (warned) return;
-    warned = true;
-    logger.warn({ logstash: `${sink.host}:${sink.port}`, err: error.message }, 'logstash unreachable or lost; buffering and reconnecting');
-  });
-  multi.add({ level: 'trace', stream });
-  return { stream, status };
+  multi.add({ level: 'trace', stream: shipper });
+  return shipper;
+}
+
+/** The final line: how many lines never reached logstash, and why. */
+function reportUndelivered(logger: Logger, name: string, final: ShipperReport): void {
+  const undelivered = final.bufferedLines + final.dropped;
+  if (undelivered === 0) {
+    logger.debug({ logstash: name, sent: final.sent }, `logstash ${name}: every line delivered`);
+    return;
+  }
+  const message = `logstash ${name}: ${undelivered} lines could not be delivered (${final.bufferedLines} still buffered at exit, ${final.dropped} dropped from a full buffer; ${final.sent} sent)`;
+  toConsole(message);
+  logger.warn({ logstash: name, undelivered, ...final }, message);
 }
 
 function flushed(stream: pino.DestinationStream & { flush?: (cb: (err?: Error) => void) => void }): Promise<void> {
   return new Promise((resolve) => (stream.flush ? stream.flush(() => resolve()) : resolve()));
-}
-
-/** A shipper between connections holds lines for logstash: give it a bounded while to reconnect and send them. */
-function shipped(stream: DestinationStream, status: ShippingStatus, waitMs = 5000): Promise<void> {
-  if (status.connected) return Promise.resolve();
-  const events = stream as DestinationStream & NodeJS.EventEmitter;
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, waitMs);
-    events.once('open', () => {
-      clearTimeout(timer);
-      // pino-socket replays its recovery queue right after 'open': let that go out first.
-      setTimeout(resolve, 200);
-    });
-  });
-}
-
-/**
- * Let the shipper send what it holds, then close it — a bounded wait: a sink that never answers must
- * not hang the process, so after it the worker is terminated (or the socket destroyed).
- */
-function ended(stream: DestinationStream, waitMs = 3000): Promise<void> {
-  const s = stream as DestinationStream & NodeJS.WritableStream & { destroy?: () => void; worker?: { terminate(): Promise<number> } };
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      if (s.worker) void s.worker.terminate();
-      else s.destroy?.();
-      resolve();
-    }, waitMs);
-    s.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    s.end();
-  });
 }

@@ -33,6 +33,8 @@ export const settingsSchema = z.object({
   LOG_DIR: z.string().min(1).default('.tmp'),
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
+  /** Lines waiting this long with none delivered: logstash is reported stalled (once, with what is buffered). */
+  LOGSTASH_STALL_MS: int(100, 3_600_000, 10_000),
   /** Fixes the simulator's seed for every test; unset, each test derives its own from its title. */
   SIM_SEED: optionalInt(0, 2 ** 31 - 1),
   /** JSON round-trip every simulated packet, to catch messages that would not survive a real wire. */
@@ -66,7 +68,11 @@ export const settingsSchema = z.object({
   API_SMALL_FRAME_BYTES: int(256, 16 * 1024 * 1024, 64 * 1024),
   /** Bytes all unauthenticated API input may hold at once, over every connection. */
   API_UNAUTHENTICATED_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
-  DOCKER_BASE_IMAGE: z.string().min(1).default('node:20-bookworm-slim'),
+  /**
+   * Base of the machine image. Unset: a local image labelled `distzero.base-node` (what
+   * scripts/docker-base-image.sh builds), else node:20-bookworm-slim (pulled).
+   */
+  DOCKER_BASE_IMAGE: optionalString(),
   /** testcontainers' Ryuk reaper image cannot be pulled offline; DistZero cleans up by label itself. */
   TESTCONTAINERS_RYUK_DISABLED: z.enum(['true', 'false']).default('true'),
   /** The host name containers use to reach this host (logstash on the host, for instance). */
@@ -111,6 +117,9 @@ export const machineSettingsSchema = z.object({
   API_UNAUTHENTICATED_BYTES: settingsSchema.shape.API_UNAUTHENTICATED_BYTES,
   LOGSTASH_HOST: optionalString(),
   LOGSTASH_PORT: port(5533),
+  LOGSTASH_STALL_MS: settingsSchema.shape.LOGSTASH_STALL_MS,
+  /** How long the spawner lets this machine stop before it kills it: the log flush must fit inside. */
+  DZ_STOP_GRACE_MS: int(500, 600_000, 3_000),
   /** Where the machine journals its state (absent: nothing survives a crash). */
   DZ_STATE_FILE: optionalString(),
   /** This machine's clock: offset from true time and rate (1 = true rate). */
@@ -137,7 +146,21 @@ export function parseSettings<S extends z.ZodObject>(schema: S, env: Record<stri
 
 loadDotenv({ quiet: true });
 
-export const settings: Settings = parseSettings(settingsSchema, process.env);
+/**
+ * A bad setting is the user's to fix, not a bug: print its one message (no stack trace) and stop.
+ * Exit code 2, as for a usage error.
+ */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+export const settings: Settings = orExit(() => parseSettings(settingsSchema, process.env));
 
 // testcontainers reads its own switches from the environment: hand it ours.
 process.env.TESTCONTAINERS_RYUK_DISABLED = settings.TESTCONTAINERS_RYUK_DISABLED;
@@ -151,7 +174,26 @@ export function childEnvironment(overrides: Record<string, string>): Record<stri
   return { ...process.env, CHECK_DETERMINISM: '0', ...overrides };
 }
 
-/** Only a machine runner calls this: it fails unless the runner was started with its identity. */
+/** Only a machine runner calls this: it stops (one message) unless the runner was started with its identity. */
 export function machineSettings(): MachineSettings {
-  return parseSettings(machineSettingsSchema, process.env);
+  return orExit(() => parseSettings(machineSettingsSchema, process.env));
+}
+
+/**
+ * One test run (a Playwright run: its global setup calls startRun, its workers inherit the id).
+ * Outside a run, undefined. What a run remembers across its workers is keyed by it (a failed
+ * machine image build, for one).
+ */
+export function runId(): string | undefined {
+  return process.env.DZ_RUN_ID || undefined;
+}
+
+/**
+ * Called once by a run's global setup: its workers (child processes) inherit the id. A nested run
+ * (a spec that runs Playwright) gets an id of its own. Not a user setting, so not in .env.template.
+ */
+export function startRun(): string {
+  const id = `${process.pid}-${Date.now()}`;
+  process.env.DZ_RUN_ID = id;
+  return id;
 }

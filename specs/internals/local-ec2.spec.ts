@@ -6,6 +6,7 @@ import { startLocalEc2, type LocalEc2 } from '../../fixtures/local-ec2/index.ts'
 import { ENDPOINT_LABEL } from '../../fixtures/local-ec2/instances.ts';
 import { settings } from '../../src/settings.ts';
 import { dockerAvailable } from '../../src/spawners/docker/sweep.ts';
+import { resolveBaseImage } from '../../src/spawners/docker/base-image.ts';
 import { buildSumSystem, seedScenarioUsers, waitForTotals } from '../../systems/sum/scenario.ts';
 
 const client = (endpoint: string) => new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
@@ -32,7 +33,7 @@ test.describe('local EC2 endpoint', () => {
   test('speaks EC2 to the real SDK: launch, wait, describe by tag, user data runs, terminate', { tag: '@cloud' }, async () => {
     const docker = await dockerAvailable();
     test.skip(!docker.ok, docker.ok ? '' : docker.reason);
-    const ec2 = await startLocalEc2({ image: settings.DOCKER_BASE_IMAGE, pendingDescribes: 2 });
+    const ec2 = await startLocalEc2({ image: (await resolveBaseImage(new Dockerode(), settings.DOCKER_BASE_IMAGE)).image, pendingDescribes: 2 });
     try {
       const sdk = client(ec2.endpoint);
       const run = await sdk.send(

@@ -22,7 +22,7 @@ test.describe('log shipping', () => {
   test('a simulated run ships every record, with its context, across a late start and a restart of logstash', { tag: '@simulated' }, async ({ testSeed: seed }, testInfo) => {
     const sink = await JsonLinesServer.reserve();
     const dir = testInfo.outputPath('logs');
-    const log = createLogger({ dir, name: 'system', level: 'info', bindings: { env: 'test' }, logstash: { host: '127.0.0.1', port: sink.port, thread: 'worker' } });
+    const log = createLogger({ dir, name: 'system', level: 'info', bindings: { env: 'test' }, logstash: { host: '127.0.0.1', port: sink.port, stallMs: 10_000 } });
     try {
       const run = async (round: string) => {
         const logger = log.logger.child({ round });

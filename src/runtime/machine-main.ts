@@ -4,10 +4,13 @@
  * The bundle's entry (see bundle.ts) calls runMachine with the project's registry of node kinds.
  */
 import { createLogger } from '../logging.ts';
-import { machineSettings } from '../settings.ts';
+import { SettingsError, machineSettings } from '../settings.ts';
 import type { Registry } from '../nodes/kinds.ts';
 import { MachineClock } from './clock.ts';
 import { MachineRunner, READY_LINE } from './machine-runner.ts';
+
+/** Kept from the stop grace: the exit itself, and a loaded host's scheduling. */
+const STOP_MARGIN_MS = 1_000;
 
 async function main(registry: Registry): Promise<void> {
   const s = machineSettings();
@@ -18,7 +21,7 @@ async function main(registry: Registry): Promise<void> {
     name: 'output',
     level: s.LOG_LEVEL,
     bindings: { env: s.DZ_ENV, mode: s.DZ_MODE, system_id: s.DZ_SYSTEM_ID, machine_id: s.DZ_MACHINE_ID, machine_name: s.DZ_MACHINE_NAME },
-    logstash: s.LOGSTASH_HOST ? { host: s.LOGSTASH_HOST, port: s.LOGSTASH_PORT, thread: 'inline' } : undefined,
+    logstash: s.LOGSTASH_HOST ? { host: s.LOGSTASH_HOST, port: s.LOGSTASH_PORT, stallMs: s.LOGSTASH_STALL_MS } : undefined,
   });
   const runner = new MachineRunner({
     machineId: s.DZ_MACHINE_ID,
@@ -47,9 +50,17 @@ async function main(registry: Registry): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // The spawner kills us DZ_STOP_GRACE_MS after its signal: stop within it, log flush included
+    // (a logstash that cannot be reached gets what is left of it, and the lines it missed are counted).
+    const deadline = Date.now() + s.DZ_STOP_GRACE_MS - STOP_MARGIN_MS;
+    const overdue = setTimeout(() => {
+      log.logger.error({ signal, grace_ms: s.DZ_STOP_GRACE_MS }, 'stopping took too long; exiting before being killed');
+      process.exit(1);
+    }, Math.max(0, deadline - Date.now() + STOP_MARGIN_MS / 2));
+    overdue.unref();
     log.logger.info({ signal }, 'stopping');
     await runner.stop();
-    await log.close();
+    await log.close({ deadline });
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -59,7 +70,7 @@ async function main(registry: Registry): Promise<void> {
 /** Run this process as a DistZero machine hosting the kinds of `registry`, until SIGTERM/SIGINT. */
 export function runMachine(registry: Registry): void {
   main(registry).catch((error: unknown) => {
-    console.error('distzero machine failed to start:', error);
+    console.error('distzero machine failed to start:', error instanceof SettingsError ? error.message : error);
     process.exit(1);
   });
 }

@@ -14,7 +14,23 @@ export interface MachineIdentity {
 
 const loopback = new Set(['localhost', '127.0.0.1', '::1']);
 
-export function machineEnvironment(identity: MachineIdentity, settings: Settings, options: { logDir: string; hostGateway?: string }): Record<string, string> {
+export interface MachineEnvOptions {
+  logDir: string;
+  /** The name containers use for this host: a logstash on this host's loopback is reached there. */
+  hostGateway?: string;
+  /** How long the spawner waits for the machine to stop before killing it. */
+  stopGraceMs?: number;
+}
+
+/** Where a machine is told to ship its logs (undefined: nowhere). */
+export function machineLogstash(settings: Settings, hostGateway: string | undefined): { host: string; port: number } | undefined {
+  if (!settings.LOGSTASH_HOST) return undefined;
+  // A logstash on this host's loopback is, seen from a container, on the host gateway.
+  const host = hostGateway && loopback.has(settings.LOGSTASH_HOST) ? hostGateway : settings.LOGSTASH_HOST;
+  return { host, port: settings.LOGSTASH_PORT };
+}
+
+export function machineEnvironment(identity: MachineIdentity, settings: Settings, options: MachineEnvOptions): Record<string, string> {
   const env: Record<string, string> = {
     DZ_MACHINE_ID: identity.machineId,
     DZ_MACHINE_NAME: identity.machineName,
@@ -35,10 +51,12 @@ export function machineEnvironment(identity: MachineIdentity, settings: Settings
     API_SMALL_FRAME_BYTES: String(settings.API_SMALL_FRAME_BYTES),
     API_UNAUTHENTICATED_BYTES: String(settings.API_UNAUTHENTICATED_BYTES),
   };
-  if (settings.LOGSTASH_HOST) {
-    // A logstash on this host's loopback is, seen from a container, on the host gateway.
-    env.LOGSTASH_HOST = options.hostGateway && loopback.has(settings.LOGSTASH_HOST) ? options.hostGateway : settings.LOGSTASH_HOST;
-    env.LOGSTASH_PORT = String(settings.LOGSTASH_PORT);
+  if (options.stopGraceMs !== undefined) env.DZ_STOP_GRACE_MS = String(options.stopGraceMs);
+  const logstash = machineLogstash(settings, options.hostGateway);
+  if (logstash) {
+    env.LOGSTASH_HOST = logstash.host;
+    env.LOGSTASH_PORT = String(logstash.port);
+    env.LOGSTASH_STALL_MS = String(settings.LOGSTASH_STALL_MS);
   }
   return env;
 }

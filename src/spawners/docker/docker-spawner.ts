@@ -22,10 +22,17 @@ import { RealSpawner } from '../real-spawner.ts';
 import { retryUntil } from '../retry.ts';
 import type { Attachment, MachineSpec, SpawnedMachine, Systems } from '../spawner.ts';
 import { MACHINE_LABEL, systemLabels } from './labels.ts';
+import { checkLogstashFromContainers } from './logstash-probe.ts';
 import { machineImage } from './machine-image.ts';
 import { sweepDocker } from './sweep.ts';
 
 const CONTAINER_LOG_DIR = '/var/log/distzero';
+/**
+ * How long a machine may take to stop (SIGTERM) before Docker kills it (SIGKILL). The machine is
+ * told it (DZ_STOP_GRACE_MS) and fits its log flush inside, so it exits 0 even when logstash is away.
+ * Docker counts whole seconds.
+ */
+export const STOP_GRACE_MS = 3_000;
 
 export interface DockerSpawnerOptions {
   logger: Logger;
@@ -44,6 +51,8 @@ export class DockerSpawner extends RealSpawner {
   private readonly settings: Settings;
   protected readonly machines: RealMachines;
   private readonly containers = new Map<string, StartedTestContainer>();
+  /** Each stopped machine's exit code (0: it stopped cleanly within the grace), by machine id. */
+  private readonly exits = new Map<string, number>();
   private network: Dockerode.Network | undefined;
   private readonly networkName: string;
 
@@ -68,6 +77,7 @@ export class DockerSpawner extends RealSpawner {
 
   async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
     const image = await machineImage(this.docker, this.settings.DOCKER_BASE_IMAGE, path.resolve(this.settings.LOG_DIR, 'build'), this.systems.module);
+    await checkLogstashFromContainers(this.docker, this.settings, this.logger);
     await this.ensureNetwork();
     const started = await Promise.allSettled(specs.map((spec) => this.startMachine(image, spec.name)));
     const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -86,7 +96,7 @@ export class DockerSpawner extends RealSpawner {
     const env = machineEnvironment(
       { machineId: id, machineName: name, systemId: this.systemId, secret: this.secret, mode: 'virtual' },
       this.settings,
-      { logDir: CONTAINER_LOG_DIR, hostGateway: this.settings.DOCKER_HOST_GATEWAY },
+      { logDir: CONTAINER_LOG_DIR, hostGateway: this.settings.DOCKER_HOST_GATEWAY, stopGraceMs: STOP_GRACE_MS },
     );
     const apiPort = this.settings.MACHINE_API_PORT;
     const udpPort = this.settings.MACHINE_UDP_PORT;
@@ -149,11 +159,33 @@ export class DockerSpawner extends RealSpawner {
 
   async cleanUp(): Promise<void> {
     this.machines.closeAll();
-    await Promise.allSettled([...this.containers.values()].map((c) => c.stop({ timeout: 2_000, remove: true })));
+    await Promise.allSettled([...this.containers].map(([id, c]) => this.stopMachine(id, c.getId())));
     this.containers.clear();
     // Whatever a failed start left behind (a container that never became ready, the network).
     await sweepDocker({ systemId: this.systemId, docker: this.docker });
     this.network = undefined;
+  }
+
+  /** Each machine's exit code once the system is cleaned up (a crashed machine's is its SIGKILL's, 137). */
+  exitCodes(): ReadonlyMap<string, number> {
+    return this.exits;
+  }
+
+  /** SIGTERM, up to STOP_GRACE_MS to stop, then SIGKILL; the exit code is kept and a dirty stop said. */
+  private async stopMachine(machineId: string, containerId: string): Promise<void> {
+    const container = this.docker.getContainer(containerId);
+    try {
+      await container.stop({ t: Math.ceil(STOP_GRACE_MS / 1000) });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error; // 304: already stopped (crashed)
+    }
+    const code = (await container.inspect()).State.ExitCode;
+    this.exits.set(machineId, code);
+    if (code !== 0 && !this.isDown(machineId)) {
+      const killed = code === 137 ? `: killed, not stopped within ${STOP_GRACE_MS} ms` : '';
+      this.logger.warn({ machine_id: machineId, exit_code: code }, `machine ${this.nameOf(machineId)} did not stop cleanly (exit code ${code}${killed})`);
+    }
+    await container.remove({ force: true, v: true });
   }
 
   override machineLogFiles(): string[] {

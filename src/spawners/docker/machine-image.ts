@@ -1,7 +1,9 @@
 /**
- * The machine image: the configured base image (node 20+ and /bin/sh) plus the bundled runner. Its
- * tag is derived from the bundle (runner and the project's node kinds) and the base, so an unchanged
- * bundle is never rebuilt.
+ * The machine image: the base image (node 20+ and /bin/sh; see base-image.ts) plus the bundled
+ * runner. Its tag is derived from the bundle (runner and the project's node kinds) and the base, so
+ * an unchanged bundle is never rebuilt. A build that fails is not tried again in the same run: the
+ * failure is kept in memory for this process and in a marker file for the run's other workers, so
+ * every later test fails at once with the same message instead of retrying a registry each time.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,19 +11,55 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { GenericContainer } from 'testcontainers';
 import { bundleMachine } from '../../runtime/bundle.ts';
+import { runId } from '../../settings.ts';
+import { PUBLIC_BASE_IMAGE, resolveBaseImage, type BaseImage } from './base-image.ts';
 
+/** Per process: the build (or its failure), once per configured base, build directory and systems module. */
 const built = new Map<string, Promise<string>>();
 
-/** The image for `systemsModule`'s registry on `baseImage`: built once per process and content. */
-export function machineImage(docker: Dockerode, baseImage: string, buildDir: string, systemsModule: string): Promise<string> {
-  const key = `${baseImage}@${buildDir}@${systemsModule}`;
+/** The image for `systemsModule`'s registry: built once per process and content, tried once per run. */
+export function machineImage(docker: Dockerode, configuredBase: string | undefined, buildDir: string, systemsModule: string): Promise<string> {
+  const key = `${configuredBase ?? ''}@${buildDir}@${systemsModule}`;
   let image = built.get(key);
   if (!image) {
-    image = buildMachineImage(docker, baseImage, buildDir, systemsModule);
+    image = buildOncePerRun(docker, configuredBase, buildDir, systemsModule);
     built.set(key, image);
-    image.catch(() => built.delete(key));
   }
   return image;
+}
+
+/**
+ * The machine image cannot be built: a setting or this host's setup to fix, not a bug in the code
+ * that met it, so it carries its one message and no stack trace (every virtual test of the run
+ * reports it; a stack in each would bury the fix).
+ */
+export class MachineImageError extends Error {
+  override name = 'MachineImageError';
+  constructor(message: string) {
+    super(message);
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/** The run's marker of a failed build: its other workers read it instead of building again. */
+export const failureMarker = (buildDir: string, run: string) => path.join(buildDir, `failed-build-${run}.txt`);
+
+async function buildOncePerRun(docker: Dockerode, configuredBase: string | undefined, buildDir: string, systemsModule: string): Promise<string> {
+  const run = runId();
+  const marker = run ? failureMarker(buildDir, run) : undefined;
+  if (marker && fs.existsSync(marker)) {
+    throw new MachineImageError(`${fs.readFileSync(marker, 'utf8')} (failed earlier in this run; not tried again until the next run)`);
+  }
+  try {
+    return await buildMachineImage(docker, await resolveBaseImage(docker, configuredBase), buildDir, systemsModule);
+  } catch (error) {
+    const message = `machine image not built: ${(error as Error).message}`;
+    if (marker) {
+      fs.mkdirSync(buildDir, { recursive: true });
+      fs.writeFileSync(marker, message);
+    }
+    throw new MachineImageError(message);
+  }
 }
 
 const imageExists = (docker: Dockerode, name: string): Promise<boolean> =>
@@ -31,7 +69,8 @@ const imageExists = (docker: Dockerode, name: string): Promise<boolean> =>
     .then(() => true)
     .catch(() => false);
 
-async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir: string, systemsModule: string): Promise<string> {
+async function buildMachineImage(docker: Dockerode, base: BaseImage, buildDir: string, systemsModule: string): Promise<string> {
+  const baseImage = base.image;
   // A build context of this process's own: a parallel worker rewriting it mid-build would corrupt the image.
   const context = path.join(buildDir, `machine-image-${process.pid}`);
   fs.mkdirSync(context, { recursive: true });
@@ -50,8 +89,9 @@ async function buildMachineImage(docker: Dockerode, baseImage: string, buildDir:
       try {
         await docker.pull(baseImage).then((stream: NodeJS.ReadableStream) => new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined)))));
       } catch (error) {
+        const why = base.source === 'public default' ? `no local image is labelled distzero.base-node and ${PUBLIC_BASE_IMAGE}` : `${base.source} ${baseImage}`;
         throw new Error(
-          `base image ${baseImage} is not here and cannot be pulled (${(error as Error).message}). Offline, build one with scripts/docker-base-image.sh and set DOCKER_BASE_IMAGE=dz-node-base:latest`,
+          `base image: ${why} is not here and cannot be pulled (${(error as Error).message}). Offline, build one with \`bash scripts/docker-base-image.sh\` (it is then found by its label), or set DOCKER_BASE_IMAGE to an image with node 20+ and /bin/sh`,
         );
       }
     }

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Dockerode from 'dockerode';
+import { expect, test } from '../../fixtures/index.ts';
+import { runId } from '../../src/settings.ts';
+import { BASE_NODE_LABEL, pickLabelledImage, resolveBaseImage } from '../../src/spawners/docker/base-image.ts';
+import { MachineImageError, failureMarker, machineImage } from '../../src/spawners/docker/machine-image.ts';
+import { dockerAvailable } from '../../src/spawners/docker/sweep.ts';
+import { MACHINE_LOGS_KEPT_MS, pruneWorkDirs } from '../../src/spawners/prune-workdirs.ts';
+
+const image = (tag: string, node: string | undefined, created: number): Dockerode.ImageInfo =>
+  ({ RepoTags: [tag], Labels: node ? { [BASE_NODE_LABEL]: node } : {}, Created: created }) as unknown as Dockerode.ImageInfo;
+
+/** The error `promise` fails with (a test failure if it succeeds). */
+const failureOf = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: unknown) => error as Error,
+  );
+
+/** A pid no process has any more. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  return child.pid!;
+}
+
+test.describe('a newcomer\'s virtual run', () => {
+  test('the base image is found by its label: the host\'s node first, then the newest node; too old a node never', { tag: '@simulated' }, () => {
+    const images = [
+      image('old:latest', 'v18.20.0', 300),
+      image('dz-node-base:v22', 'v22.1.0', 100),
+      image('dz-node-base:latest', 'v20.20.2', 50),
+      image('<none>:<none>', 'v20.20.2', 400),
+    ];
+    expect(pickLabelledImage(images, 'v20.20.2')).toBe('dz-node-base:latest');
+    expect(pickLabelledImage(images, 'v24.0.0')).toBe('dz-node-base:v22');
+    expect(pickLabelledImage([images[0]!], 'v20.20.2')).toBeUndefined();
+    expect(pickLabelledImage([], 'v20.20.2')).toBeUndefined();
+  });
+
+  test('old build and machine log directories are pruned; a live process\'s and a live machine\'s are kept', { tag: '@simulated' }, ({}, testInfo) => {
+    const dir = testInfo.outputPath('tmp');
+    const make = (...parts: string[]) => {
+      const full = path.join(dir, ...parts);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, 'x');
+      return full;
+    };
+    const dead = deadPid();
+    make('build', String(dead), 'machine.cjs');
+    make('build', `machine-image-${dead}`, 'Dockerfile');
+    make('build', `failed-build-${dead}-1700000000000.txt`);
+    make('build', String(process.pid), 'machine.cjs');
+    make('build', 'notes.txt');
+    const old = Date.now() - MACHINE_LOGS_KEPT_MS - 60_000;
+    for (const machine of ['old-1', 'live-2']) {
+      const file = make('containers', machine, 'logs', 'output.log');
+      for (const p of [file, path.dirname(file), path.dirname(path.dirname(file))]) fs.utimesSync(p, old / 1000, old / 1000);
+    }
+    make('containers', 'recent-3', 'logs', 'output.log');
+
+    expect(pruneWorkDirs(dir, new Set(['live-2']))).toEqual({ build: 3, containers: 1 });
+    expect(fs.readdirSync(path.join(dir, 'build')).sort()).toEqual([String(process.pid), 'notes.txt'].sort());
+    expect(fs.readdirSync(path.join(dir, 'containers')).sort()).toEqual(['live-2', 'recent-3']);
+  });
+
+  test('with DOCKER_BASE_IMAGE unset, machines are built on the local image labelled with its node', { tag: '@virtual' }, async () => {
+    const status = await dockerAvailable();
+    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const docker = new Dockerode();
+    const labelled = await docker.listImages({ filters: { label: [BASE_NODE_LABEL] } });
+    test.skip(labelled.length === 0, 'no local image is labelled distzero.base-node here (bash scripts/docker-base-image.sh builds one)');
+    const base = await resolveBaseImage(docker, undefined);
+    expect(base.source).toBe('local label');
+    const info = await docker.getImage(base.image).inspect();
+    expect(info.Config.Labels?.[BASE_NODE_LABEL]).toMatch(/^v\d+\./);
+    // A configured image always wins.
+    expect(await resolveBaseImage(docker, 'mine:1')).toEqual({ image: 'mine:1', source: 'DOCKER_BASE_IMAGE' });
+  });
+
+  test('a failed machine image build is tried once per run: later tests fail at once with its message', { tag: '@virtual' }, async ({}, testInfo) => {
+    const status = await dockerAvailable();
+    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const run = runId();
+    expect(run, 'the run id given by global setup').toBeTruthy();
+    const docker = new Dockerode();
+    // A build directory of this test's own: the run's real marker would fail every later virtual test.
+    const buildDir = testInfo.outputPath('build');
+    const systemsModule = path.resolve('distzero.config.ts');
+    const first = await failureOf(machineImage(docker, 'distzero-no-such-base:never', buildDir, systemsModule));
+    expect(first).toBeInstanceOf(MachineImageError);
+    expect(first.message).toMatch(/^machine image not built: base image: DOCKER_BASE_IMAGE distzero-no-such-base:never is not here and cannot be pulled/);
+    expect(first.stack, 'a setup problem: its message, no stack trace').toBe(`MachineImageError: ${first.message}`);
+    expect(fs.readFileSync(failureMarker(buildDir, run!), 'utf8')).toBe(first.message);
+    // Another worker of the run (here: another base, so nothing is shared in memory) reads the marker.
+    const started = Date.now();
+    const again = await failureOf(machineImage(docker, 'distzero-other-base:never', buildDir, systemsModule));
+    expect(again.message).toBe(`${first.message} (failed earlier in this run; not tried again until the next run)`);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});
