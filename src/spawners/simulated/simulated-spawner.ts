@@ -4,18 +4,20 @@
  * each way), so the system runs concurrently with the test as it would for real.
  */
 import type { Logger } from '../../logging.ts';
-import { apiFrameSchema, type ApiRequest, type ApiResponse } from '../../messages/index.ts';
+import { apiFrameSchema, apiRequestSchema, type ApiRequest, type ApiResponse } from '../../messages/index.ts';
+import { compiledCheck } from '../../messages/compiled-check.ts';
 import { wireCopy } from '../../messages/wire-copy.ts';
 import { InvalidRequestError, MachineDownError, UnknownMachineError, describeError } from '../../runtime/errors.ts';
-import { validate } from '../../runtime/wire.ts';
+import { validate, type Opened } from '../../runtime/wire.ts';
 import { CallTimeoutError } from '../api-client.ts';
 import type { FaultCounts, LinkConditions } from '../faults.ts';
 import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpec, type SendOptions, type SimulationStats, type SpawnedMachine, type Systems, type WaitOptions } from '../spawner.ts';
 import { calmNetwork } from '../../runtime/network-model.ts';
-import type { RawStats } from '../../runtime/node-manager.ts';
+import type { NodeManager, RawStats } from '../../runtime/node-manager.ts';
 import { Rng } from '../../runtime/rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
-import { Simulation } from './simulation.ts';
+import type { SimEvent } from './event-queue.ts';
+import { Simulation, type SimulatedMachine } from './simulation.ts';
 
 export interface SimulatedSpawnerOptions {
   seed: number;
@@ -28,10 +30,42 @@ export interface SimulatedSpawnerOptions {
   recordAll?: boolean;
 }
 
-/** A request on its way: which machine it is for, and how to fail it (at most once). */
-interface Call {
-  machineId: string;
-  fail: (error: unknown) => void;
+/**
+ * A request on its way: which machine and process it is for, what it carries, and how to settle it
+ * (at most once). One object per call, carried by its events: no closure is made per call (under
+ * tsx every named closure also costs a defineProperty of its name).
+ */
+class PendingCall {
+  timeout: SimEvent | undefined = undefined;
+  answer: ApiResponse | undefined = undefined;
+
+  constructor(
+    readonly machineId: string,
+    readonly machine: SimulatedMachine,
+    /** The process the request is meant for: after a crash, a restarted machine runs another one. */
+    readonly target: NodeManager,
+    readonly type: string,
+    /** The request as the machine reads it off the wire, or why the machine refuses it. */
+    readonly arrives: ApiRequest | Refused,
+    readonly options: SendOptions,
+    readonly resolve: (response: ApiResponse) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+}
+
+type Refused = Extract<Opened<unknown>, { ok: false }>;
+
+/**
+ * What a machine reads off the wire: the request copied as JSON would carry it, checked as the frame
+ * a real machine opens. The frame's number (0) always passes, so the fast path checks the request
+ * alone with the same compiled check the frame's schema runs on it; anything else gets the frame's
+ * full validation (and its error, path and all).
+ */
+function offTheWire(request: ApiRequest): ApiRequest | Refused {
+  const copy = wireCopy(request);
+  if (compiledCheck(apiRequestSchema)(copy)) return copy;
+  const opened = validate(apiFrameSchema, { id: 0, request: copy });
+  return opened.ok ? opened.value.request : opened;
 }
 
 export class SimulatedSpawner extends Spawner {
@@ -78,50 +112,73 @@ export class SimulatedSpawner extends Spawner {
   protected send(machineId: string, request: ApiRequest, options: SendOptions): Promise<ApiResponse> {
     const machine = this.sim.machines.get(machineId);
     if (!machine) return Promise.reject(new UnknownMachineError({ machineId }));
-    const down = () => new MachineDownError({ machineId, machine: options.machine });
-    // The process the request is meant for: after a crash, a restarted machine runs another one.
     const target = machine.manager;
-    if (!target) return Promise.reject(down());
+    if (!target) return Promise.reject(new MachineDownError({ machineId, machine: options.machine }));
     return new Promise<ApiResponse>((resolve, reject) => {
-      const call: Call = { machineId, fail: (error) => finish(() => reject(error)) };
+      const timeoutAt = this.sim.now + Math.max(0, options.timeoutMs);
+      const call = new PendingCall(machineId, machine, target, request.type, offTheWire(request), options, resolve, reject);
       this.inFlight.add(call);
-      const finish = (settle: () => void) => {
-        if (!this.inFlight.delete(call)) return;
-        cancelTimeout();
-        settle();
-      };
-      const cancelTimeout = this.sim.schedule(options.timeoutMs, () => call.fail(new CallTimeoutError(options.what, options.machine, options.timeoutMs)));
-      const wire = validate(apiFrameSchema, wireCopy({ id: 0, request }));
-      this.sim.schedule(this.sim.network.delay(calmNetwork), () => {
-        this.sim.trace.add(this.sim.now, 'api', 'test', machineId, this.sim.now, request.type);
-        if (machine.manager !== target) return call.fail(down());
-        const respond = (response: ApiResponse) => {
-          const answer = wireCopy(response);
-          this.sim.schedule(this.sim.network.delay(calmNetwork), () => finish(() => resolve(answer)));
-        };
-        if (!wire.ok) respond({ ok: false, error: describeError(new InvalidRequestError({ reason: wire.reason, detail: wire.detail })) });
-        else target.handleApi(wire.value.request, respond);
-      });
+      call.timeout = this.sim.queue.add(timeoutAt, this.timedOut, call);
+      this.sim.queue.add(this.sim.now + Math.max(0, this.sim.network.delay(calmNetwork)), this.arrived, call);
       if (!this.driving) {
         this.driving = true;
-        queueMicrotask(() => this.drive());
+        queueMicrotask(this.drive);
       }
     });
   }
 
-  private readonly inFlight = new Set<Call>();
+  /** The request reaches its machine: the process it was meant for answers it, now or later. */
+  private readonly arrived = (call: PendingCall): void => {
+    this.sim.trace.add(this.sim.now, 'api', 'test', call.machineId, this.sim.now, call.type);
+    if (call.machine.manager !== call.target) return this.fail(call, new MachineDownError({ machineId: call.machineId, machine: call.options.machine }));
+    const arrives = call.arrives;
+    if ('ok' in arrives) return this.respond(call, { ok: false, error: describeError(new InvalidRequestError({ reason: arrives.reason, detail: arrives.detail })) });
+    call.target.handleApi(arrives, (response) => this.respond(call, response));
+  };
+
+  /** The answer leaves the machine, copied as JSON would carry it, and takes a calm delay back. */
+  private respond(call: PendingCall, response: ApiResponse): void {
+    call.answer = wireCopy(response);
+    this.sim.queue.add(this.sim.now + Math.max(0, this.sim.network.delay(calmNetwork)), this.answered, call);
+  }
+
+  private readonly answered = (call: PendingCall): void => {
+    if (!this.settle(call)) return;
+    call.resolve(call.answer!);
+  };
+
+  private readonly timedOut = (call: PendingCall): void => {
+    call.timeout = undefined;
+    this.fail(call, new CallTimeoutError(call.options.what, call.options.machine, call.options.timeoutMs));
+  };
+
+  private fail(call: PendingCall, error: unknown): void {
+    if (this.settle(call)) call.reject(error);
+  }
+
+  /** Take the call out of flight (false when it was settled already) and drop its timeout. */
+  private settle(call: PendingCall): boolean {
+    if (!this.inFlight.delete(call)) return false;
+    if (call.timeout) this.sim.queue.cancel(call.timeout);
+    call.timeout = undefined;
+    return true;
+  }
+
+  private readonly inFlight = new Set<PendingCall>();
   private driving = false;
 
   /** Run the simulation until every request in flight has its answer (or a node fails). */
-  private drive(): void {
+  private readonly drive = (): void => {
     try {
-      this.sim.runWhile(() => this.inFlight.size > 0);
+      this.sim.runWhile(this.callsInFlight);
     } catch (error) {
-      for (const call of this.inFlight) call.fail(error);
+      for (const call of this.inFlight) this.fail(call, error);
     } finally {
       this.driving = false;
     }
-  }
+  };
+
+  private readonly callsInFlight = (): boolean => this.inFlight.size > 0;
 
   /**
    * Run virtual time until `check` holds. Between checks the simulation advances by `pollMs` of
@@ -188,7 +245,7 @@ export class SimulatedSpawner extends Spawner {
   protected override async crashMachine(machineId: string): Promise<void> {
     this.sim.machine(machineId).crash();
     const down = new MachineDownError({ machineId, machine: this.nameOf(machineId) });
-    for (const call of this.inFlight) if (call.machineId === machineId) call.fail(down);
+    for (const call of this.inFlight) if (call.machineId === machineId) this.fail(call, down);
   }
 
   protected override async restartMachine(machineId: string): Promise<void> {

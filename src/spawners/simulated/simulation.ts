@@ -198,7 +198,7 @@ export class Simulation {
       return;
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
-    for (const delay of delays) this.queue.push(sentAt + delay, this.deliver, { from, target, packet, wire, sentAt });
+    for (const delay of delays) this.queue.add(sentAt + delay, this.deliver, { from, target, packet, wire, sentAt });
   }
 
   /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
