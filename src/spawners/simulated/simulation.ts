@@ -113,9 +113,15 @@ export class SimulatedMachine implements MachineHost {
     manager.restore(JSON.parse(journal) as MachineSnapshot);
   }
 
-  /** Made on first use: an idle machine should cost bytes, not a logger. */
+  /**
+   * Made on first use: an idle machine should cost bytes, not a logger. A simulation that logs
+   * nothing at all (a benchmark's, a script's) gives no machine a child of its own: the child would
+   * write nothing either, and making a thousand of them costs more than the nodes they start.
+   */
   get logger(): Logger {
-    return (this.ownLogger ??= this.sim.logger.child({ machine_id: this.id, machine_name: this.name }));
+    if (this.ownLogger) return this.ownLogger;
+    const parent = this.sim.logger;
+    return (this.ownLogger = parent.isLevelEnabled('fatal') ? parent.child({ machine_id: this.id, machine_name: this.name }) : parent);
   }
 
   /** This machine's clock: true (virtual) time shifted and scaled, from the moment it was skewed. */
