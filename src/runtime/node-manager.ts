@@ -300,7 +300,12 @@ export class NodeManager implements MachineController {
         return true;
       }
     }
-    this.guard(message.type, to, () => hosted.node.receive(checked, from));
+    // guard() inlined: no closure per delivered message.
+    try {
+      hosted.node.receive(checked, from);
+    } catch (error) {
+      this.host.nodeFailed(error, { nodeId: to, during: message.type });
+    }
     return true;
   }
 

@@ -63,20 +63,24 @@ export class EventQueue {
     return this.heap[0]?.at;
   }
 
-  /** Remove the earliest live event and run it; false when none is left. `onTime` sees its time first. */
-  runNext(onTime: (at: number) => void): boolean {
+  /**
+   * Remove the earliest live event and return it, ready to run: its `fn` is taken out (a run event
+   * cannot be cancelled any more; its cancel would miscount the live ones) and handed back in
+   * `next`, so the run loop calls it directly, with no callback per event.
+   */
+  pop(): SimEvent | undefined {
     this.dropCancelled();
     const top = this.heap[0];
-    if (!top) return false;
+    if (!top) return undefined;
     this.removeTop();
     this.live--;
-    const fn = top.fn!;
-    // Run events cannot be cancelled any more (their cancel would miscount the live ones).
+    this.next = top.fn;
     top.fn = undefined;
-    onTime(top.at);
-    fn(top.arg as never);
-    return true;
+    return top;
   }
+
+  /** The handler of the event `pop` returned last. */
+  next: ((arg: never) => void) | undefined = undefined;
 
   /** Keep only live events and restore the heap order (Floyd's bottom-up build, O(n)). */
   private compact(): void {

@@ -244,16 +244,16 @@ export class Simulation {
     this.now = Math.max(this.now, deadline);
   }
 
-  private readonly advance = (at: number): void => {
-    this.now = at;
-    this.eventsRun++;
-  };
-
   /** Run events while `more` holds (checked before each), without moving the clock past the last event. */
   runWhile(more: () => boolean): void {
     while (more()) {
       this.throwIfFailed();
-      if (!this.queue.runNext(this.advance)) break;
+      const event = this.queue.pop();
+      if (!event) break;
+      this.now = event.at;
+      this.eventsRun++;
+      const run = this.queue.next!;
+      run(event.arg as never);
     }
     this.throwIfFailed();
   }
