@@ -21,9 +21,11 @@ if (kind === 'core') {
   const system = simulate({ seed: 1, systems });
   const sum = await buildSumSystem(system, manyUsers(size, 10, 25));
   const before = system.simulationStats()!;
+  const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   await system.runUntilQuiet();
   const wallMs = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
   const after = system.simulationStats()!;
   const count = after.delivered - before.delivered;
   const seen = await totals(system, sum.outputLeaves);
@@ -35,6 +37,7 @@ if (kind === 'core') {
       delivered: count,
       events: after.events - before.events,
       wallMs: Math.round(wallMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       deliveredPerSec: Math.round(count / (wallMs / 1000)),
       nsPerDelivered: Math.round((wallMs * 1e6) / count),
     }),
@@ -53,6 +56,7 @@ if (kind === 'core') {
   const system = simulate({ seed: 1, systems });
   if (faults === 'lossy') await system.configureNetwork({ drop: 0.1, duplicate: 0.05 });
   const users = manyUsers(size, 10, 25);
+  const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const sum = await buildSumSystem(system, users, { flushMs: 10 });
   const virtualAtBuilt = system.now();
@@ -63,6 +67,7 @@ if (kind === 'core') {
   clearInterval(timer);
   sampleRss();
   const wallMs = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
   const { delivered, retransmitted, events, virtualMs } = system.simulationStats()!;
   const seen = await totals(system, sum.outputLeaves);
   console.log(
@@ -77,6 +82,7 @@ if (kind === 'core') {
       retransmitted,
       events,
       wallMs: Math.round(wallMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       virtualMs: Math.round(virtualMs),
       buildVirtualMs: Math.round(virtualAtBuilt),
       deliveredPerSec: Math.round(delivered / (wallMs / 1000)),

@@ -5,6 +5,7 @@
  * MachineHost's timers. Every body that crosses a node's boundary is checked against the node
  * kind's schema here, in every mode.
  */
+import type { z } from 'zod';
 import type { Logger } from '../logging.ts';
 import type { Address, ApiRequest, ApiResponse, Body, NodeHandle, Packet, RawPacket, Transport } from '../messages/index.ts';
 import { compiledCheck } from '../messages/compiled-check.ts';
@@ -46,6 +47,15 @@ export interface NodeManagerOptions {
 interface Hosted {
   node: Node;
   kind: NodeKind;
+}
+
+/** A call a node is answering: whether it has, and how to. */
+interface NodeCall {
+  readonly node: Node;
+  readonly type: string;
+  readonly replySchema: z.ZodType;
+  readonly respond: (response: ApiResponse) => void;
+  answered: boolean;
 }
 
 export class NodeManager implements MachineController {
@@ -217,30 +227,36 @@ export class NodeManager implements MachineController {
     const { node, kind } = this.hosted(nodeId);
     const schemas = requestSchemas(kind, body, node);
     const request = checkBody(requestBodySchema(schemas), body, node, 'request');
-    let answered = false;
-    const reply = (value: unknown) => {
-      const fail = (problem: string) => this.host.nodeFailed(new ReplyError({ node: node.name, kind: node.kind, request: body.type, problem }), { nodeId, during: `reply to ${body.type}` });
-      if (answered) return fail('it replied twice');
-      answered = true;
-      try {
-        respond({ ok: true, result: checkBody(schemas.reply, value, node, 'reply') });
-      } catch (error) {
-        respond({ ok: false, error: describeError(error) });
-      }
-    };
+    const call: NodeCall = { node, type: body.type, replySchema: schemas.reply, respond, answered: false };
     let returned: unknown;
     try {
-      returned = node.answer(request as never, reply);
+      // The reply function is the node's to keep (it may answer later); one plain closure per call.
+      returned = node.answer(request as never, (value: unknown) => this.reply(call, value));
     } catch (error) {
       this.host.nodeFailed(error, { nodeId, during: `request ${body.type}` });
-      if (!answered) {
-        answered = true;
+      if (!call.answered) {
+        call.answered = true;
         const thrown = describeError(error);
         respond({ ok: false, error: describeError(new ReplyError({ node: node.name, kind: node.kind, request: body.type, problem: `${thrown.name}: ${thrown.message}` })) });
       }
       return;
     }
-    if (returned !== undefined) reply(returned);
+    if (returned !== undefined) this.reply(call, returned);
+  }
+
+  /** A node's answer to a call: at most once, checked against its kind's reply schema. */
+  private reply(call: NodeCall, value: unknown): void {
+    const { node } = call;
+    if (call.answered) {
+      this.host.nodeFailed(new ReplyError({ node: node.name, kind: node.kind, request: call.type, problem: 'it replied twice' }), { nodeId: node.id, during: `reply to ${call.type}` });
+      return;
+    }
+    call.answered = true;
+    try {
+      call.respond({ ok: true, result: checkBody(call.replySchema, value, node, 'reply') });
+    } catch (error) {
+      call.respond({ ok: false, error: describeError(error) });
+    }
   }
 
   private create(kindName: string, id: string, name: string, config: unknown): Hosted {
@@ -284,7 +300,12 @@ export class NodeManager implements MachineController {
         return true;
       }
     }
-    this.guard(message.type, to, () => hosted.node.receive(checked, from));
+    // guard() inlined: no closure per delivered message.
+    try {
+      hosted.node.receive(checked, from);
+    } catch (error) {
+      this.host.nodeFailed(error, { nodeId: to, during: message.type });
+    }
     return true;
   }
 

@@ -111,15 +111,13 @@ export class SystemController {
    * network round trip each way in simulation; fails with CallTimeoutError after `timeoutMs`
    * (default 10 s: virtual in simulation, real elsewhere).
    */
-  async call<S extends KindSchemas, T extends RequestName<S>>(node: Handle<S>, request: RequestInput<S, T>, options: { timeoutMs?: number } = {}): Promise<ReplyOf<S, T>> {
-    this.machine(node.machineId);
+  call<S extends KindSchemas, T extends RequestName<S>>(node: Handle<S>, request: RequestInput<S, T>, options: { timeoutMs?: number } = {}): Promise<ReplyOf<S, T>> {
+    // Not async: one promise per call, not one per layer (a poll of every output makes thousands).
+    // What an async function would reject with is rejected the same way.
+    if (!this.machines.has(node.machineId)) return Promise.reject(new UnknownMachineError({ machineId: node.machineId }));
     const body = request as Body;
-    const reply = await this.spawner.request(
-      node.machineId,
-      { type: 'call_node', nodeId: node.id, request: body },
-      { ...options, what: `call ${String(body.type)} on node ${node.id}` },
-    );
-    return reply as ReplyOf<S, T>;
+    const what = `call ${String(body.type)} on node ${node.id}`;
+    return this.spawner.request(node.machineId, { type: 'call_node', nodeId: node.id, request: body }, { timeoutMs: options.timeoutMs, what }) as Promise<ReplyOf<S, T>>;
   }
 
   /** Deliver a message to a node as if the test sent it (its sender id is SYSTEM_SENDER). */

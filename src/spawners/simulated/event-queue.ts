@@ -20,7 +20,17 @@ export class EventQueue {
     return this.live;
   }
 
+  /** Schedule `fn(arg)` at `at`; returns its cancel function. */
   push<A>(at: number, fn: (arg: A) => void, arg?: A): () => void {
+    const event = this.add(at, fn, arg);
+    return () => this.cancel(event);
+  }
+
+  /**
+   * Schedule `fn(arg)` at `at` and return the event itself, for `cancel`: the hot paths (every
+   * packet's delivery, every API call) make no cancel closure they would mostly throw away.
+   */
+  add<A>(at: number, fn: (arg: A) => void, arg?: A): SimEvent {
     const event: SimEvent = { at, seq: this.nextSeq++, fn: fn as (arg: never) => void, arg };
     this.live++;
     const heap = this.heap;
@@ -34,15 +44,17 @@ export class EventQueue {
       i = parent;
     }
     heap[i] = event;
-    return () => {
-      if (event.fn) {
-        event.fn = undefined;
-        this.live--;
-        // Far-off cancelled events (a call's timeout, answered long before) would pile up in the
-        // heap, deepening every push and pop: when they outnumber the live ones, drop them all.
-        if (this.heap.length > 64 && this.live < this.heap.length / 2) this.compact();
-      }
-    };
+    return event;
+  }
+
+  /** Cancel an event that has not run yet (a no-op once it ran or was cancelled). */
+  cancel(event: SimEvent): void {
+    if (!event.fn) return;
+    event.fn = undefined;
+    this.live--;
+    // Far-off cancelled events (a call's timeout, answered long before) would pile up in the
+    // heap, deepening every push and pop: when they outnumber the live ones, drop them all.
+    if (this.heap.length > 64 && this.live < this.heap.length / 2) this.compact();
   }
 
   /** Time of the earliest live event, or undefined when none is left. */
@@ -51,20 +63,24 @@ export class EventQueue {
     return this.heap[0]?.at;
   }
 
-  /** Remove the earliest live event and run it; false when none is left. `onTime` sees its time first. */
-  runNext(onTime: (at: number) => void): boolean {
+  /**
+   * Remove the earliest live event and return it, ready to run: its `fn` is taken out (a run event
+   * cannot be cancelled any more; its cancel would miscount the live ones) and handed back in
+   * `next`, so the run loop calls it directly, with no callback per event.
+   */
+  pop(): SimEvent | undefined {
     this.dropCancelled();
     const top = this.heap[0];
-    if (!top) return false;
+    if (!top) return undefined;
     this.removeTop();
     this.live--;
-    const fn = top.fn!;
-    // Run events cannot be cancelled any more (their cancel would miscount the live ones).
+    this.next = top.fn;
     top.fn = undefined;
-    onTime(top.at);
-    fn(top.arg as never);
-    return true;
+    return top;
   }
+
+  /** The handler of the event `pop` returned last. */
+  next: ((arg: never) => void) | undefined = undefined;
 
   /** Keep only live events and restore the heap order (Floyd's bottom-up build, O(n)). */
   private compact(): void {

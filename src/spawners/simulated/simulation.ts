@@ -113,9 +113,15 @@ export class SimulatedMachine implements MachineHost {
     manager.restore(JSON.parse(journal) as MachineSnapshot);
   }
 
-  /** Made on first use: an idle machine should cost bytes, not a logger. */
+  /**
+   * Made on first use: an idle machine should cost bytes, not a logger. A simulation that logs
+   * nothing at all (a benchmark's, a script's) gives no machine a child of its own: the child would
+   * write nothing either, and making a thousand of them costs more than the nodes they start.
+   */
   get logger(): Logger {
-    return (this.ownLogger ??= this.sim.logger.child({ machine_id: this.id, machine_name: this.name }));
+    if (this.ownLogger) return this.ownLogger;
+    const parent = this.sim.logger;
+    return (this.ownLogger = parent.isLevelEnabled('fatal') ? parent.child({ machine_id: this.id, machine_name: this.name }) : parent);
   }
 
   /** This machine's clock: true (virtual) time shifted and scaled, from the moment it was skewed. */
@@ -198,7 +204,7 @@ export class Simulation {
       return;
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
-    for (const delay of delays) this.queue.push(sentAt + delay, this.deliver, { from, target, packet, wire, sentAt });
+    for (const delay of delays) this.queue.add(sentAt + delay, this.deliver, { from, target, packet, wire, sentAt });
   }
 
   /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
@@ -238,16 +244,16 @@ export class Simulation {
     this.now = Math.max(this.now, deadline);
   }
 
-  private readonly advance = (at: number): void => {
-    this.now = at;
-    this.eventsRun++;
-  };
-
   /** Run events while `more` holds (checked before each), without moving the clock past the last event. */
   runWhile(more: () => boolean): void {
     while (more()) {
       this.throwIfFailed();
-      if (!this.queue.runNext(this.advance)) break;
+      const event = this.queue.pop();
+      if (!event) break;
+      this.now = event.at;
+      this.eventsRun++;
+      const run = this.queue.next!;
+      run(event.arg as never);
     }
     this.throwIfFailed();
   }
