@@ -94,17 +94,21 @@ async function ping(system: SystemController, machineId: string) {
   return apiResultSchemas.ping.parse(await system.spawner.request(machineId, { type: 'ping' }));
 }
 
+/** The seed scenario's sum system, and the hub's sockets to attack (the test skips, saying why, where a mode has none). */
+async function hubUnderAttack(system: SystemController) {
+  const sum = await buildSumSystem(system, seedScenarioUsers());
+  const hub = sum.machines[0]!;
+  const wire = system.spawner.wireAccess(hub.id);
+  test.skip(!wire, 'this mode has no sockets to attack');
+  return { sum, hub, ...wire!, sealer: new FrameSealer(wire!.secret) };
+}
+
 const nonZero = (counts: Record<string, number> | undefined) => Object.fromEntries(Object.entries(counts ?? {}).filter(([, n]) => n > 0));
 
 test.describe('hostile input', () => {
   inModes(['virtual', 'cloud'], () => {
     test('garbage, forgeries, tampering and replays on both sockets are refused by reason; the sum stays exact', async ({ system }) => {
-      const sum = await buildSumSystem(system, seedScenarioUsers());
-      const hub = sum.machines[0]!;
-      const wire = system.spawner.wireAccess(hub.id);
-      test.skip(!wire, 'this mode has no sockets to attack');
-      const { api, udp, secret } = wire!;
-      const sealer = new FrameSealer(secret);
+      const { sum, hub, api, udp, sealer } = await hubUnderAttack(system);
       const packet = (body: string) => sealer.sealBytes(FrameKind.packet, Buffer.from(body));
       const request = (body: string) => lengthPrefixed(sealer.sealBytes(FrameKind.request, Buffer.from(body)));
 
@@ -164,12 +168,7 @@ test.describe('hostile input', () => {
     });
 
     test('frames taken before a crash stay taken after the restart: their replays are refused', async ({ system }) => {
-      const sum = await buildSumSystem(system, seedScenarioUsers());
-      const hub = sum.machines[0]!;
-      const wire = system.spawner.wireAccess(hub.id);
-      test.skip(!wire, 'this mode has no sockets to attack');
-      const { api, udp, secret } = wire!;
-      const sealer = new FrameSealer(secret);
+      const { sum, hub, api, udp, sealer } = await hubUnderAttack(system);
       const addAtApi = lengthPrefixed(
         sealer.seal(FrameKind.request, { id: 78, to: hub.id, request: { type: 'send_to_node', nodeId: sum.sum.id, message: { type: 'increment', amount: 100 } } }),
       );
@@ -194,11 +193,7 @@ test.describe('hostile input', () => {
     });
 
     test('idle floods, slow and half-sent frames and mid-frame closes are cut off and counted; memory stays bounded', async ({ system }, testInfo) => {
-      const sum = await buildSumSystem(system, seedScenarioUsers());
-      const hub = sum.machines[0]!;
-      const wire = system.spawner.wireAccess(hub.id);
-      test.skip(!wire, 'this mode has no sockets to attack');
-      const { api } = wire!;
+      const { sum, hub, api } = await hubUnderAttack(system);
       const before = await ping(system, hub.id);
 
       // Mid-frame closes: a frame begun, then the connection closed.
