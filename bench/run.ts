@@ -8,6 +8,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 const quick = process.argv.includes('--quick');
+/** What was measured, where: the commit (with `+` when the tree has changes), Node and the cores. */
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+const machine = { commit: commit(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version };
+console.log(`bench      commit ${machine.commit}  node ${machine.node}  ${machine.cpus} cores (${machine.cpu})`);
 const sizes = quick ? [10, 100] : [10, 100, 1_000, 10_000];
 
 function child(script: string, args: string[]): Record<string, unknown> {
@@ -23,7 +35,7 @@ for (const faults of ['none', 'lossy']) {
     console.log(
       `simulated  users=${String(users).padStart(6)}  faults=${faults.padEnd(5)}  exact=${row.exact}  delivered=${String(row.delivered).padStart(9)}  ` +
         `wall=${String(row.wallMs).padStart(6)} ms  delivered/s=${String(row.deliveredPerSec).padStart(8)}  ns/delivered=${String(row.nsPerDelivered).padStart(6)}  ` +
-        `sim/wall=${String(row.simToWall).padStart(6)}  peak RSS=${row.peakRssMiB} MiB`,
+        `events/delivered=${(Number(row.events) / Number(row.delivered)).toFixed(2)}  sim/wall=${String(row.simToWall).padStart(6)}  peak RSS=${row.peakRssMiB} MiB`,
     );
   }
 }
@@ -45,7 +57,7 @@ if (!quick) {
 
 const results = {
   when: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
+  machine,
   quick,
   simulated,
   core,
