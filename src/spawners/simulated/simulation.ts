@@ -257,10 +257,6 @@ export class Simulation {
     }
     this.throwIfFailed();
   }
-
-  runFor(ms: number): void {
-    this.runUntil(this.now + ms);
-  }
 }
 
 /** A packet's size on a real wire: its JSON sealed (clear header and GCM tag). */
