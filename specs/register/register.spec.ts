@@ -31,6 +31,8 @@ test.describe('register history', () => {
         final: workload.final,
         // Four intervals, four faults: each of them once, in the seed's order.
         nemesis: { machines: net.machines, faults: nemesisFaults, intervalMs: 1_000 },
+        // Time for a view change after healing (a node cut off alone comes back with a later view).
+        settleMs: 2_000,
       });
       const result = checkLinearizable(history);
       await attachVerdict(testInfo, history, result, nemesis);

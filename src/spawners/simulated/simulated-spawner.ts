@@ -265,11 +265,6 @@ export class SimulatedSpawner extends Spawner {
 
   private readonly awaitedAndNoneSettled = (): boolean => this.awaited() && !this.settledOne;
 
-  /**
-   * Run virtual time until `check` holds. Between checks the simulation advances by `pollMs` of
-   * virtual time (events only: no cost for idle time). A system with nothing left to happen that
-   * still fails the check fails at once instead of spinning to the deadline.
-   */
   override now(): number {
     return this.sim.now;
   }
@@ -297,6 +292,11 @@ export class SimulatedSpawner extends Spawner {
     return this.sim.trace.digest();
   }
 
+  /**
+   * Run virtual time until `check` holds. Between checks the simulation advances by `pollMs` of
+   * virtual time (events only: no cost for idle time). A system with nothing left to happen that
+   * still fails the check fails at once instead of spinning to the deadline.
+   */
   override async waitFor(check: Check, options: WaitOptions): Promise<void> {
     const deadline = this.sim.now + options.timeoutMs;
     const step = options.pollMs ?? 50;
