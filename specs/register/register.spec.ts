@@ -7,8 +7,8 @@
  * checker must find the stale read.
  */
 import { checkLinearizable, operationLabel, timelineSvg, type History, type LinearizabilityResult } from 'distzero/checkers';
-import { EVERY_MODE, expect, inModes, nemesisFaults, runWorkload, test, type NemesisEvent, type TestInfo } from 'distzero/test';
-import { buildRegister, perform, readOp, registerWorkload, writeOp } from '../../systems/register/scenario.ts';
+import { EVERY_MODE, expect, inModes, nemesisFaults, perform, runWorkload, test, type NemesisEvent, type TestInfo } from 'distzero/test';
+import { buildRegister, readOp, registerWorkload, writeOp } from '../../systems/register/scenario.ts';
 
 /** The verdict and the timeline (a violation's window in red) go into the report beside the history the fixtures attach. */
 async function attachVerdict(testInfo: TestInfo, history: History, result: LinearizabilityResult, nemesis: NemesisEvent[] = []): Promise<void> {

@@ -71,6 +71,11 @@ export interface WorkloadResult {
   nemesis: NemesisEvent[];
 }
 
+/** Run one client operation now as `process`, recorded in `system.history` (what `runWorkload` does with each). */
+export function perform(system: SystemController, process: number, operation: ClientOperation): Promise<Operation> {
+  return system.history.record(process, operation.invocation, operation.call as () => Promise<CallResult<OperationKind>>);
+}
+
 export async function runWorkload(system: SystemController, options: WorkloadOptions): Promise<WorkloadResult> {
   const invalid = (argument: string, problem: string) => new InvalidArgumentError({ argument: `runWorkload(${argument})`, problem });
   if (!Number.isInteger(options.clients) || options.clients < 1) throw invalid('clients', `at least one client (got ${options.clients})`);
@@ -83,8 +88,6 @@ export async function runWorkload(system: SystemController, options: WorkloadOpt
   const end = system.now() + options.durationMs;
   const meanGapMs = (options.clients * 1000) / options.rate;
 
-  const run = (client: WorkloadClient, operation: ClientOperation) =>
-    system.history.record(client.process, operation.invocation, operation.call as () => Promise<CallResult<OperationKind>>);
   const nemesis = options.nemesis ? new Nemesis(system, options.nemesis, nemesisRandom) : undefined;
   // On real machines a crash or a restart takes real time: the faults run late, and the clients go
   // on until the last fault is undone too, so every fault meets traffic.
@@ -92,7 +95,7 @@ export async function runWorkload(system: SystemController, options: WorkloadOpt
   const faults = nemesis?.run(Math.floor(options.durationMs / nemesis.intervalMs)).finally(() => (faultsDone = true));
   const client = async (c: WorkloadClient) => {
     while (system.now() < end || !faultsDone) {
-      await run(c, options.next(c));
+      await perform(system, c.process, options.next(c));
       const gap = c.random.exponential(meanGapMs);
       const left = end - system.now();
       await system.pass(left > 0 ? Math.min(left, gap) : gap);
@@ -104,7 +107,7 @@ export async function runWorkload(system: SystemController, options: WorkloadOpt
   if (options.final) {
     await Promise.all(
       clients.map(async (c) => {
-        for (const operation of options.final!(c)) await run(c, operation);
+        for (const operation of options.final!(c)) await perform(system, c.process, operation);
       }),
     );
   }

@@ -79,11 +79,6 @@ export function casOp(system: SystemController, node: RegisterHandle, key: strin
   };
 }
 
-/** Run one operation now as client `process`, recorded in `system.history`. */
-export function perform(system: SystemController, process: number, operation: ClientOperation) {
-  return system.history.record(process, operation.invocation, operation.call as () => Promise<unknown>);
-}
-
 export interface RegisterWorkload {
   /** Keys `k0` .. `k{keys-1}`. */
   keys: number;
