@@ -1,5 +1,5 @@
 import { EVERY_MODE, expect, inModes, test, type SystemController } from 'distzero/test';
-import { broadcast, broadcastRandomly, buildBroadcast, joinBroadcast, messagesSent, readAll, waitForValues, type BroadcastHandle } from '../../systems/broadcast/scenario.ts';
+import { broadcast, broadcastRandomly, buildBroadcast, cutRingInTwo, joinBroadcast, messagesSent, readAll, sorted, waitForValues, type BroadcastHandle } from '../../systems/broadcast/scenario.ts';
 import type { TopologyName } from '../../systems/broadcast/topology.ts';
 
 /** Small enough for containers and EC2 instances: one machine per node. */
@@ -62,9 +62,8 @@ test.describe('broadcast system', () => {
           await waitForValues(system, net.nodes, values, 30_000);
         });
         await testInfo.attach('broadcast.json', { body: report, contentType: 'application/json' });
-        const sorted = [...values].sort((a, b) => a - b);
         expect(new Set(values).size).toBe(10);
-        expect(await readAll(system, net.nodes)).toEqual(net.nodes.map(() => sorted));
+        expect(await readAll(system, net.nodes)).toEqual(net.nodes.map(() => sorted(values)));
       });
     }
 
@@ -85,17 +84,10 @@ test.describe('broadcast system', () => {
     test('a partition that heals: each side spreads its own values, then every node has every value', async ({ system }, testInfo) => {
       const net = await buildBroadcast(system, { nodes: 5, topology: 'ring' });
       await system.pass(SETTLE_MS);
-      // The ring 0-1-2-3-4-0 cut in two connected arcs: {0, 1} and {2, 3, 4}.
-      const sides = [net.nodes.slice(0, 2), net.nodes.slice(2)] as const;
-      await system.partition(net.machines.slice(0, 2), net.machines.slice(2));
-      const left = await broadcastRandomly(system, sides[0], 3, 0);
-      const right = await broadcastRandomly(system, sides[1], 3, 10);
-      await waitForValues(system, sides[0], left, 30_000);
-      await waitForValues(system, sides[1], right, 30_000);
+      const { left, right, whileCut } = await cutRingInTwo(system, net);
       // Held a while: nothing crosses the cut.
       await system.pass(1_000);
-      const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
-      expect(await readAll(system, net.nodes)).toEqual([...sides[0].map(() => sorted(left)), ...sides[1].map(() => sorted(right))]);
+      expect(await readAll(system, net.nodes)).toEqual(whileCut);
       const report = await measured(system, net.nodes, { topology: 'ring', nodes: 5, phase: 'from heal' }, 6, async () => {
         await system.heal();
         await waitForValues(system, net.nodes, [...left, ...right], 30_000);
@@ -129,7 +121,7 @@ test.describe('broadcast system', () => {
       await waitForValues(system, net.nodes, values, 30_000);
     });
     await testInfo.attach('broadcast.json', { body: report, contentType: 'application/json' });
-    expect(await readAll(system, net.nodes)).toEqual(net.nodes.map(() => [...values].sort((a, b) => a - b)));
+    expect(await readAll(system, net.nodes)).toEqual(net.nodes.map(() => sorted(values)));
     const faults = await system.faultCounts();
     expect(faults.drops).toBeGreaterThan(0);
     expect(faults.duplicates).toBeGreaterThan(0);

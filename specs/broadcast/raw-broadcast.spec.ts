@@ -3,10 +3,9 @@
  * the protocol and only its own retries (resend until acknowledged) make every value arrive.
  */
 import { EVERY_MODE, expect, inModes, test, type SystemController } from 'distzero/test';
-import { broadcast, broadcastRandomly, buildBroadcast, joinBroadcast, readAll, waitForValues, type BroadcastSystem } from '../../systems/broadcast/scenario.ts';
+import { broadcast, broadcastRandomly, buildBroadcast, cutRingInTwo, joinBroadcast, readAll, sorted, waitForValues, type BroadcastSystem } from '../../systems/broadcast/scenario.ts';
 
 const RAW = { channel: 'raw' } as const;
-const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 
 /** In simulation: the workload went over the raw channel only (no node message took a reliable link). */
 function expectRawOnly(system: SystemController): void {
@@ -36,15 +35,10 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
   inModes(EVERY_MODE, () => {
     test('a partition that heals: each side spreads its own values, then the retries carry them across', async ({ system }) => {
       const net = await buildBroadcast(system, { nodes: 5, topology: 'ring', variant: RAW });
-      const sides = [net.nodes.slice(0, 2), net.nodes.slice(2)] as const;
-      await system.partition(net.machines.slice(0, 2), net.machines.slice(2));
-      const left = await broadcastRandomly(system, sides[0], 3, 0);
-      const right = await broadcastRandomly(system, sides[1], 3, 10);
-      await waitForValues(system, sides[0], left, 30_000);
-      await waitForValues(system, sides[1], right, 30_000);
+      const { left, right, whileCut } = await cutRingInTwo(system, net);
       // Held a while: the retries go on, and nothing crosses the cut.
       await system.pass(1_000);
-      expect(await readAll(system, net.nodes)).toEqual([...sides[0].map(() => sorted(left)), ...sides[1].map(() => sorted(right))]);
+      expect(await readAll(system, net.nodes)).toEqual(whileCut);
       await system.heal();
       await waitForValues(system, net.nodes, [...left, ...right], 30_000);
       expectRawOnly(system);

@@ -108,9 +108,34 @@ export async function messagesSent(system: SystemController, nodes: readonly Bro
   return stats.reduce((total, { sent }) => total + sent, 0);
 }
 
+/** Values as a node reads them out: in ascending order. */
+export const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
+
+export interface CutRing {
+  /** The values broadcast on each side of the cut. */
+  left: number[];
+  right: number[];
+  /** What every node holds while the cut lasts: its own side's values, and nothing from across. */
+  whileCut: number[][];
+}
+
+/**
+ * The ring 0-1-2-3-4-0 cut in two connected arcs, {0, 1} and {2, 3, 4}; three values broadcast on
+ * each side, each spread over its own side. The cut stays until the caller heals it.
+ */
+export async function cutRingInTwo(system: SystemController, net: BroadcastSystem): Promise<CutRing> {
+  const sides = [net.nodes.slice(0, 2), net.nodes.slice(2)] as const;
+  await system.partition(net.machines.slice(0, 2), net.machines.slice(2));
+  const left = await broadcastRandomly(system, sides[0], 3, 0);
+  const right = await broadcastRandomly(system, sides[1], 3, 10);
+  await waitForValues(system, sides[0], left, 30_000);
+  await waitForValues(system, sides[1], right, 30_000);
+  return { left, right, whileCut: [...sides[0].map(() => sorted(left)), ...sides[1].map(() => sorted(right))] };
+}
+
 /** Wait until every node in `nodes` has exactly `values` (no more, no less); returns what each read last. */
 export function waitForValues(system: SystemController, nodes: readonly BroadcastHandle[], values: readonly number[], timeoutMs: number): Promise<number[][]> {
-  const expected = JSON.stringify([...values].sort((a, b) => a - b));
+  const expected = JSON.stringify(sorted(values));
   return system.waitFor(() => readAll(system, nodes), {
     until: (seen) => seen.every((v) => JSON.stringify(v) === expected),
     timeoutMs,
