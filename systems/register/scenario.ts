@@ -104,11 +104,11 @@ export function registerWorkload(system: SystemController, net: RegisterSystem, 
   };
   /** What this client last read or wrote on this key, learnt as its calls succeed: its next cas expects it. */
   const learn = (c: WorkloadClient, key: string, operation: ClientOperation, value: (result: unknown) => RegisterValue | undefined): ClientOperation => {
-    const call = operation.call as () => Promise<unknown>;
+    const invoke = operation.call as () => Promise<unknown>;
     return {
       ...operation,
       call: async () => {
-        const result = await call();
+        const result = await invoke();
         const seen = value(result);
         if (seen !== undefined) lastSeen.set(`${c.process}/${key}`, seen);
         return result;
