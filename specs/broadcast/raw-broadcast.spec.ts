@@ -51,6 +51,8 @@ test.describe('broadcast over the raw channel, with retries of its own', () => {
       // (a real crash takes a while: racing a gossip round, it sometimes lost).
       await system.partition([crashed], net.machines.filter((m) => m !== crashed));
       await broadcast(system, net.nodes[2]!, 42);
+      // Its gossip of 42 meets the cut before it crashes (and the partition is seen to fire).
+      await system.waitFor(() => system.faultCounts(), { until: (faults) => faults.partitioned > 0, timeoutMs: 10_000, what: 'a gossip of 42 meets the cut' });
       await system.crash(crashed);
       const others = net.nodes.filter((_, i) => i !== 2);
       expect(await readAll(system, others)).toEqual(others.map(() => []));

@@ -6,7 +6,7 @@
  */
 import type { AckPacket, Address, Body, DataPacket } from '../messages/index.ts';
 import type { Cancel } from './machine-controller.ts';
-import type { MachineHost } from './machine-host.ts';
+import type { DelayedAck, MachineHost } from './machine-host.ts';
 
 export interface LinkTiming {
   /** First retransmission timeout. */
@@ -40,14 +40,35 @@ interface Outgoing {
   cancelTimer: Cancel | undefined;
 }
 
-interface Incoming {
-  inc: string;
-  delivered: number;
-  /** Arrived ahead of a gap, by sequence number. */
-  early: Map<number, DataPacket>;
-  /** Where the pending acknowledgement goes, and its timer; both undefined when none is pending. */
-  ackTo: Address | undefined;
-  cancelAck: Cancel | undefined;
+/**
+ * The receiving end of a link. It is its own delayed ack (no closure per ack: one arrives for
+ * nearly every packet on a quiet link): armed when the first unacknowledged packet arrives, it
+ * sends one cumulative ack for everything delivered by the time it goes.
+ */
+class Incoming implements DelayedAck {
+  delivered = 0;
+  /** Arrived ahead of a gap, by sequence number (made on first use). */
+  early: Map<number, DataPacket> | undefined = undefined;
+  /** Where the pending acknowledgement goes; undefined when none is pending. */
+  ackTo: Address | undefined = undefined;
+  /** Set once another incarnation's link replaced this one: its ack is no longer owed. */
+  replaced = false;
+  ackTimer: unknown = undefined;
+
+  constructor(
+    private readonly host: MachineHost,
+    readonly from: string,
+    readonly to: string,
+    readonly inc: string,
+  ) {}
+
+  sendAck(): void {
+    const ackTo = this.ackTo;
+    if (this.replaced || !ackTo) return;
+    this.ackTo = undefined;
+    const ack: AckPacket = { type: 'ack', from: this.from, to: this.to, inc: this.inc, seq: this.delivered };
+    this.host.transmit(ackTo, ack);
+  }
 }
 
 export interface LinksSnapshot {
@@ -117,8 +138,9 @@ export class ReliableLinks {
       message,
     };
     this.stats.sent++;
-    if (link.unacked.length >= this.timing.window) link.waiting.push(packet);
-    else this.transmitNew(link, packet);
+    if (link.unacked.length < this.timing.window) return this.transmitNew(link, packet);
+    if (link.waiting.length === 0) this.host.awaitAcks();
+    link.waiting.push(packet);
   }
 
   private transmitNew(link: Outgoing, packet: DataPacket): void {
@@ -132,7 +154,8 @@ export class ReliableLinks {
     let link = this.incoming.get(packet.from, packet.to);
     if (!link || link.inc !== packet.inc) {
       // First contact, or the sender restarted: its numbering starts again from 1.
-      link = { inc: packet.inc, delivered: 0, early: new Map(), ackTo: undefined, cancelAck: undefined };
+      if (link) link.replaced = true;
+      link = new Incoming(this.host, packet.from, packet.to, packet.inc);
       this.incoming.set(packet.from, packet.to, link);
     }
     if (packet.seq <= link.delivered) {
@@ -143,14 +166,15 @@ export class ReliableLinks {
       if (!this.deliver(packet.from, packet.to, packet.message)) return;
       this.stats.delivered++;
       link.delivered = packet.seq;
-      for (let next = link.early.get(link.delivered + 1); next; next = link.early.get(link.delivered + 1)) {
-        link.early.delete(next.seq);
+      const early = link.early;
+      for (let next = early?.get(link.delivered + 1); next; next = early!.get(link.delivered + 1)) {
+        early!.delete(next.seq);
         if (!this.deliver(next.from, next.to, next.message)) break;
         this.stats.delivered++;
         link.delivered = next.seq;
       }
-    } else if (!link.early.has(packet.seq)) {
-      link.early.set(packet.seq, packet);
+    } else if (!link.early?.has(packet.seq)) {
+      (link.early ??= new Map()).set(packet.seq, packet);
     } else {
       this.stats.duplicatesDropped++;
     }
@@ -161,27 +185,25 @@ export class ReliableLinks {
   private acknowledge(packet: DataPacket, link: Incoming): void {
     if (link.ackTo) return;
     link.ackTo = packet.ackTo;
-    const { from, to, inc } = packet;
-    link.cancelAck = this.host.schedule(this.timing.ackDelayMs, () => {
-      const current = this.incoming.get(from, to);
-      if (current !== link || !link.ackTo) return;
-      const ack: AckPacket = { type: 'ack', from, to, inc, seq: link.delivered };
-      this.host.transmit(link.ackTo, ack);
-      link.ackTo = undefined;
-      link.cancelAck = undefined;
-    });
+    this.host.scheduleAck(this.timing.ackDelayMs, packet.ackTo, link);
   }
 
   onAck(packet: AckPacket): void {
     const link = this.outgoing.get(packet.from, packet.to);
     if (!link || packet.inc !== this.host.incarnation) return;
-    let acked = 0;
-    while (acked < link.unacked.length && link.unacked[acked]!.seq <= packet.seq) acked++;
-    if (acked === 0) return;
-    link.unacked.splice(0, acked);
-    link.sentAt.splice(0, acked);
-    // Progress: back to the first timeout. The armed timer stays; when it fires it looks again.
+    // Usually one or two packets: shift them off (splice would build an array of what it removes).
+    if (link.unacked.length === 0 || link.unacked[0]!.seq > packet.seq) return;
+    while (link.unacked.length > 0 && link.unacked[0]!.seq <= packet.seq) {
+      link.unacked.shift();
+      link.sentAt.shift();
+    }
+    // Progress: back to the first timeout. While packets wait for acks the armed timer stays (when
+    // it fires it looks again); once every one is acknowledged it has nothing left to guard.
     link.rto = this.timing.initialRtoMs;
+    if (link.unacked.length === 0 && link.waiting.length === 0 && link.cancelTimer) {
+      link.cancelTimer();
+      link.cancelTimer = undefined;
+    }
     while (link.waiting.length > 0 && link.unacked.length < this.timing.window) this.transmitNew(link, link.waiting.shift()!);
   }
 
@@ -189,7 +211,7 @@ export class ReliableLinks {
   snapshot(): LinksSnapshot {
     return {
       outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, waiting, rto }) => ({ from, to, address, nextSeq, unacked, waiting, rto })),
-      incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: [...link.early.values()] })),
+      incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: [...(link.early?.values() ?? [])] })),
     };
   }
 
@@ -202,14 +224,17 @@ export class ReliableLinks {
       if (link.unacked.length > 0) this.armTimer(link, link.rto);
     }
     for (const i of snapshot.incoming) {
-      this.incoming.set(i.from, i.to, { inc: i.inc, delivered: i.delivered, early: new Map(i.early.map((p) => [p.seq, p])), ackTo: undefined, cancelAck: undefined });
+      const link = new Incoming(this.host, i.from, i.to, i.inc);
+      link.delivered = i.delivered;
+      if (i.early.length > 0) link.early = new Map(i.early.map((p) => [p.seq, p]));
+      this.incoming.set(i.from, i.to, link);
     }
   }
 
   /** Stop every retransmission and acknowledgement timer (the machine is going away). */
   close(): void {
     for (const link of this.outgoing.values()) link.cancelTimer?.();
-    for (const link of this.incoming.values()) link.cancelAck?.();
+    for (const link of this.incoming.values()) if (link.ackTo) this.host.cancelAck(link);
   }
 
   /**

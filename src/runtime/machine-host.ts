@@ -14,9 +14,31 @@ export interface MachineHost {
   readonly logger: Logger;
   now(): number;
   schedule(delayMs: number, fn: () => void): Cancel;
+  /**
+   * A delayed acknowledgement: after `delayMs`, `ack.sendAck()` transmits one packet to `to`, reading only
+   * link state. A real runner arms a timer. The simulator runs it lazily: with its clock at the due
+   * time, before anything else happens on this machine or on `to`'s after it. Nothing can tell the
+   * difference, and a calm network pays no event for its acknowledgements.
+   */
+  scheduleAck(delayMs: number, to: Address, ack: DelayedAck): void;
+  /** Disarm an armed delayed ack (its machine is going away). */
+  cancelAck(ack: DelayedAck): void;
+  /**
+   * A link here holds packets back until acknowledgements free its window: from now on acks to this
+   * machine must arrive as events, on time (the simulator otherwise applies them lazily).
+   */
+  awaitAcks(): void;
   transmit(to: Address, packet: Packet): void;
   /** Skew this machine's clock (offset from true time, rate); timers scale with the rate. */
   setClock(offsetMs: number, rate: number): void;
   /** A node threw while handling a message or timer. The simulator stops; a real runner logs and goes on. */
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void;
+}
+
+/** A link's delayed acknowledgement, as its host arms it (one object per link, armed again and again). */
+export interface DelayedAck {
+  /** Transmit the ack now: one packet, from the link's state as it is. */
+  sendAck(): void;
+  /** The host's handle on the armed ack (its timer), for cancelAck. */
+  ackTimer: unknown;
 }

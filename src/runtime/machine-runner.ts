@@ -19,7 +19,7 @@ import { MachineClock } from './clock.ts';
 import { ApiServer, type ApiConnection, type ApiLimits } from './api-server.ts';
 import { describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
-import type { MachineHost } from './machine-host.ts';
+import type { DelayedAck, MachineHost } from './machine-host.ts';
 import { NetworkModel } from './network-model.ts';
 import { NodeManager, type MachineSnapshot } from './node-manager.ts';
 import { Rng, fnv1a } from './rng.ts';
@@ -121,6 +121,21 @@ export class MachineRunner implements MachineHost {
     const timer = setTimeout(() => this.step(fn), this.clock.realDelay(delayMs));
     return () => clearTimeout(timer);
   }
+
+  scheduleAck(delayMs: number, _to: Address, ack: DelayedAck): void {
+    ack.ackTimer = this.schedule(delayMs, () => {
+      ack.ackTimer = undefined;
+      ack.sendAck();
+    });
+  }
+
+  cancelAck(ack: DelayedAck): void {
+    (ack.ackTimer as Cancel | undefined)?.();
+    ack.ackTimer = undefined;
+  }
+
+  /** Acks arrive as datagrams, when they arrive: nothing to do. */
+  awaitAcks(): void {}
 
   transmit(to: Address, packet: Packet): void {
     if (to.kind !== 'udp') {

@@ -58,30 +58,41 @@ export class NetworkModel {
    * A corrupted packet still travels (`lastCorrupted`): its receiver's authentication rejects it.
    */
   deliveries<P>(from: string, to: string, sizeOf: (packet: P) => number, packet: P): number[] {
+    const copies = this.decide(from, to, sizeOf, packet);
+    return copies === 0 ? [] : copies === 1 ? [this.firstDelay] : [this.firstDelay, this.secondDelay];
+  }
+
+  /** The delays `decide` drew for its packet's copies (the simulator reads them: no array per packet). */
+  firstDelay = 0;
+  secondDelay = 0;
+
+  /** `deliveries`, as a count of copies (0, 1 or 2) whose delays are left in firstDelay and secondDelay. */
+  decide<P>(from: string, to: string, sizeOf: (packet: P) => number, packet: P): number {
     this.lastCorrupted = false;
     if (this.cut.size > 0 && this.cut.has(pairKey(from, to))) {
       this.faults.partitioned++;
-      return [];
+      return 0;
     }
     const c = this.conditions(from, to);
     if (c.maxDatagramBytes > 0 && sizeOf(packet) > c.maxDatagramBytes) {
       this.faults.oversized++;
-      return [];
+      return 0;
     }
     if (c.drop > 0 && this.rng.chance(c.drop)) {
       this.faults.drops++;
-      return [];
+      return 0;
     }
     if (c.corrupt > 0 && this.rng.chance(c.corrupt)) {
       this.faults.corrupted++;
       this.lastCorrupted = true;
     }
-    const first = this.delay(c);
+    this.firstDelay = this.delay(c);
     if (c.duplicate > 0 && this.rng.chance(c.duplicate)) {
       this.faults.duplicates++;
-      return [first, this.delay(c)];
+      this.secondDelay = this.delay(c);
+      return 2;
     }
-    return [first];
+    return 1;
   }
 
   /** One-way delay for a packet on a calm link: also what an API call from the test takes. */

@@ -58,6 +58,14 @@ class PendingCall {
 type Refused = Extract<Opened<unknown>, { ok: false }>;
 
 /**
+ * The test's own link to every machine: a calm link's mean one-way delay, without jitter. Calls made
+ * together (a Promise.all over a thousand nodes) then arrive together and are answered together,
+ * and the drive stops once for all of them rather than once per call; each call still costs a round
+ * trip of virtual time. The faults a test injects are between machines, never on this link.
+ */
+const TEST_LINK_MS = calmNetwork.latencyMs + calmNetwork.jitterMs;
+
+/**
  * What a machine reads off the wire: the request copied as JSON would carry it, checked as the frame
  * a real machine opens. The frame's number (0) always passes, so the fast path checks the request
  * alone with the same compiled check the frame's schema runs on it; anything else gets the frame's
@@ -108,7 +116,7 @@ export class SimulatedSpawner extends Spawner {
   }
 
   /**
-   * A request travels to its machine and its answer back, one calm network delay each way, as
+   * A request travels to its machine and its answer back, TEST_LINK_MS each way, as
    * events (the test's own calls are not subject to the faults it injects between machines). Both
    * are copied as JSON would carry them (wireCopy) and checked by the envelope's schema, as on a
    * real wire, so a bad body fails here exactly as it fails on a real machine. Requests made
@@ -126,7 +134,7 @@ export class SimulatedSpawner extends Spawner {
       const deadline = this.sim.now + Math.max(0, options.timeoutMs);
       const call = new PendingCall(machineId, machine, target, request.type, offTheWire(request), options, deadline, resolve, reject);
       this.track(call);
-      this.sim.queue.add(this.sim.now + Math.max(0, this.sim.network.delay(calmNetwork)), this.arrived, call);
+      this.sim.queue.add(this.sim.now + TEST_LINK_MS, this.arrived, call);
       this.startDriving(queueMicrotask);
     });
   }
@@ -135,6 +143,7 @@ export class SimulatedSpawner extends Spawner {
   private readonly arrived = (call: PendingCall): void => {
     this.sim.trace.add(this.sim.now, 'api', 'test', call.machineId, this.sim.now, call.type);
     if (call.machine.manager !== call.target) return this.fail(call, new MachineDownError({ machineId: call.machineId, machine: call.options.machine }));
+    this.sim.catchUp(call.machine);
     const arrives = call.arrives;
     if ('ok' in arrives) return this.respond(call, { ok: false, error: describeError(new InvalidRequestError({ reason: arrives.reason, detail: arrives.detail })) });
     call.target.handleApi(arrives, (response) => this.respond(call, response));
@@ -143,7 +152,7 @@ export class SimulatedSpawner extends Spawner {
   /** The answer leaves the machine, copied as JSON would carry it, and takes a calm delay back. */
   private respond(call: PendingCall, response: ApiResponse): void {
     call.answer = wireCopy(response);
-    this.sim.queue.add(this.sim.now + Math.max(0, this.sim.network.delay(calmNetwork)), this.answered, call);
+    this.sim.queue.add(this.sim.now + TEST_LINK_MS, this.answered, call);
   }
 
   private readonly answered = (call: PendingCall): void => {
@@ -263,7 +272,16 @@ export class SimulatedSpawner extends Spawner {
     return this.inFlight > 0 || this.waits.size > 0;
   }
 
-  private readonly awaitedAndNoneSettled = (): boolean => this.awaited() && !this.settledOne;
+  /**
+   * Go on while the test awaits something and nothing it awaits has settled, or while more events
+   * fall at the very instant something settled (calls made together are answered together: their
+   * awaiters all go on at that instant, after one stop of the drive, not one each).
+   */
+  private readonly awaitedAndNoneSettled = (): boolean => {
+    if (!this.awaited()) return false;
+    if (!this.settledOne) return true;
+    return this.sim.queue.peekTime() === this.sim.now;
+  };
 
   override now(): number {
     return this.sim.now;
@@ -315,14 +333,17 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): Promise<void> {
+    this.sim.sendDueAcks();
     this.sim.network.configure(conditions, link);
   }
 
   override async partition(groupA: readonly string[], groupB: readonly string[]): Promise<void> {
+    this.sim.sendDueAcks();
     this.sim.network.partition(groupA, groupB);
   }
 
   override async heal(): Promise<void> {
+    this.sim.sendDueAcks();
     this.sim.network.heal();
   }
 

@@ -7,13 +7,13 @@ import type { Logger } from '../../logging.ts';
 import type { Address, Packet } from '../../messages/index.ts';
 import { packetSchema } from '../../messages/index.ts';
 import type { Cancel } from '../../runtime/machine-controller.ts';
-import type { MachineHost } from '../../runtime/machine-host.ts';
+import type { DelayedAck, MachineHost } from '../../runtime/machine-host.ts';
 import type { LinkStats } from '../../runtime/links.ts';
 import { NodeManager, type MachineSnapshot, type RawStats } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
 import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { sealedLength } from '../../runtime/wire.ts';
-import { EventQueue } from './event-queue.ts';
+import { EventQueue, type SimEvent } from './event-queue.ts';
 import { NetworkModel, calmNetwork } from '../../runtime/network-model.ts';
 import { Rng } from '../../runtime/rng.ts';
 import { SimulationError } from './simulation-error.ts';
@@ -61,6 +61,14 @@ export class SimulatedMachine implements MachineHost {
   private pastStats: LinkStats | undefined;
   private pastRawStats: RawStats | undefined;
   private ownLogger: Logger | undefined;
+  /** This machine's delayed acks not yet sent (see Simulation's lazy acks); made on first use. */
+  ownAcks: EventQueue | undefined;
+  /** Delayed acks of other machines, addressed to this one, not yet sent. */
+  acksTo: EventQueue | undefined;
+  /** Acks sent to this machine and not yet applied, by arrival time. */
+  arrivals: EventQueue | undefined;
+  /** A link here waits on acks to send more: acks to this machine arrive as events (set for good). */
+  promptAcks = false;
 
   constructor(
     private readonly sim: Simulation,
@@ -97,6 +105,9 @@ export class SimulatedMachine implements MachineHost {
   crash(): void {
     const manager = this.manager;
     if (!manager) throw new Error(`machine ${this.name} is already down`);
+    // What reached it before the crash is in its journal; what is still on its way finds it down.
+    this.sim.catchUp(this);
+    this.sim.releaseArrivals(this);
     this.journal = JSON.stringify(manager.snapshot());
     manager.close();
     this.pastStats = { ...manager.links.stats };
@@ -138,8 +149,24 @@ export class SimulatedMachine implements MachineHost {
   schedule(delayMs: number, fn: () => void): Cancel {
     const life = this.life;
     return this.sim.schedule(delayMs / this.clock.rate, () => {
-      if (this.life === life) fn();
+      if (this.life !== life) return;
+      this.sim.catchUp(this);
+      fn();
     });
+  }
+
+  scheduleAck(delayMs: number, to: Address, ack: DelayedAck): void {
+    this.sim.deferAck(this, this.sim.now + Math.max(0, delayMs / this.clock.rate), to, ack);
+  }
+
+  cancelAck(ack: DelayedAck): void {
+    this.sim.dropAck(ack.ackTimer as PendingAck | undefined);
+  }
+
+  awaitAcks(): void {
+    if (this.promptAcks) return;
+    this.promptAcks = true;
+    this.sim.releaseArrivals(this);
   }
 
   transmit(to: Address, packet: Packet): void {
@@ -197,28 +224,107 @@ export class Simulation {
     if (to.kind !== 'sim') throw new Error(`a simulated machine cannot send to ${to.kind} address ${JSON.stringify(to)}`);
     const target = this.machines.get(to.machineId);
     const sentAt = this.now;
-    const delays = this.network.deliveries(from.id, to.machineId, sealedBytes, packet);
+    const network = this.network;
+    const copies = network.decide(from.id, to.machineId, sealedBytes, packet);
     // A corrupted packet arrives, and its receiver's frame authentication throws it away.
-    if (delays.length === 0 || this.network.lastCorrupted) {
+    if (copies === 0 || network.lastCorrupted) {
       this.trace.add(sentAt, 'lost', from.id, to.machineId, sentAt, packet);
       return;
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
-    for (const delay of delays) this.queue.add(sentAt + delay, this.deliver, { from, target, packet, wire, sentAt });
+    // An ack to a machine that is up and not waiting on acks is applied lazily (see catchUp).
+    const queue = packet.type === 'ack' && target !== undefined && target.up && !target.promptAcks ? (target.arrivals ??= new EventQueue()) : this.queue;
+    queue.add(sentAt + network.firstDelay, this.deliver, { from, target, packet, wire, sentAt });
+    if (copies === 2) queue.add(sentAt + network.secondDelay, this.deliver, { from, target, packet, wire, sentAt });
   }
 
   /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
-  private readonly deliver = (d: { from: SimulatedMachine; target: SimulatedMachine | undefined; packet: Packet; wire: string | undefined; sentAt: number }) => {
+  private readonly deliver = (d: Delivery) => {
     const target = d.target;
     const manager = target?.manager;
     if (!target || !manager) {
       this.network.faults.to_down_machine++;
       return;
     }
-    const arrived = d.wire === undefined ? d.packet : packetSchema.parse(JSON.parse(d.wire));
-    this.trace.add(this.now, 'deliver', d.from.id, target.id, d.sentAt, arrived);
-    manager.receivePacket(arrived);
+    this.catchUp(target);
+    this.arrive(d, manager);
   };
+
+  private arrive(d: Delivery, manager: NodeManager): void {
+    const arrived = d.wire === undefined ? d.packet : packetSchema.parse(JSON.parse(d.wire));
+    this.trace.add(this.now, 'deliver', d.from.id, d.target!.id, d.sentAt, arrived);
+    manager.receivePacket(arrived);
+  }
+
+  /*
+   * Lazy acks. A link's delayed ack is a timer that sends one packet, and an ack's arrival only
+   * changes its link's sender-side state, which nothing reads until something happens on that
+   * machine. So neither costs an event: before anything happens on a machine at time t (a delivery,
+   * a timer, an API request, a crash), every delayed ack of its own due by t is sent, and so is
+   * every one addressed to it, each with the clock at its due time (the sender's link state is what
+   * it was then: nothing has happened on the sender since, or it would have sent it first); then
+   * every ack that has reached it by t is applied, in arrival order, with the clock at its arrival.
+   * The network decides each ack's fate as it would for an eager one. Only two things need an ack
+   * on time, and get a real event: a link whose window is full (awaitAcks), and a machine that
+   * crashes (its acks still in flight find it down, or restarted). A change to the network's
+   * conditions first sends every ack due under the old ones.
+   */
+
+  /** Arm `from`'s delayed ack, due at `due` (true time), for the machine at `to`. */
+  deferAck(from: SimulatedMachine, due: number, to: Address, ack: DelayedAck): void {
+    const target = to.kind === 'sim' ? this.machines.get(to.machineId) : undefined;
+    // One record per link, armed again and again: nothing is allocated per ack but its two slots.
+    const pending = ((ack.ackTimer as PendingAck | undefined) ??= { from, target, ack, own: undefined, other: undefined });
+    pending.target = target;
+    pending.own = (from.ownAcks ??= new EventQueue()).add(due, noop, pending);
+    if (target && target !== from) pending.other = (target.acksTo ??= new EventQueue()).add(due, noop, pending);
+  }
+
+  /** Take a delayed ack out of both queues (a no-op for a copy already taken out). */
+  dropAck(pending: PendingAck | undefined): void {
+    if (!pending) return;
+    if (pending.own) pending.from.ownAcks!.cancel(pending.own);
+    if (pending.other) pending.target!.acksTo!.cancel(pending.other);
+    pending.own = pending.other = undefined;
+  }
+
+  /** Bring machine `m` up to now: the delayed acks due by now leave, and the acks that reached it apply. */
+  catchUp(m: SimulatedMachine): void {
+    if (m.ownAcks?.size) this.sendDue(m.ownAcks);
+    if (m.acksTo?.size) this.sendDue(m.acksTo);
+    const arrivals = m.arrivals;
+    if (!arrivals?.size) return;
+    const now = this.now;
+    for (let due = arrivals.peekTime(); due !== undefined && due <= now; due = arrivals.peekTime()) {
+      const event = arrivals.pop()!;
+      this.now = due;
+      this.arrive(event.arg as Delivery, m.manager!);
+    }
+    this.now = now;
+  }
+
+  private sendDue(acks: EventQueue): void {
+    const now = this.now;
+    for (let due = acks.peekTime(); due !== undefined && due <= now; due = acks.peekTime()) {
+      const pending = acks.pop()!.arg as PendingAck;
+      this.dropAck(pending);
+      this.now = due;
+      pending.ack.sendAck();
+    }
+    this.now = now;
+  }
+
+  /** Acks on their way to `m` become events: it waits on them, or is about to crash. */
+  releaseArrivals(m: SimulatedMachine): void {
+    const arrivals = m.arrivals;
+    if (!arrivals) return;
+    for (let event = arrivals.pop(); event; event = arrivals.pop()) this.queue.add(event.at, this.deliver, event.arg as Delivery);
+  }
+
+  /** Before the network's conditions change: every delayed ack due by now leaves under the old ones. */
+  sendDueAcks(): void {
+    for (const m of this.machines.values()) if (m.ownAcks?.size) this.sendDue(m.ownAcks);
+  }
 
   /** Record a node failure; the run loop stops and throws it. */
   fail(message: string, cause: unknown): void {
@@ -258,6 +364,25 @@ export class Simulation {
     this.throwIfFailed();
   }
 }
+
+interface Delivery {
+  from: SimulatedMachine;
+  target: SimulatedMachine | undefined;
+  packet: Packet;
+  wire: string | undefined;
+  sentAt: number;
+}
+
+/** A delayed ack not yet sent: in its sender's ownAcks and its target's acksTo (`other`). */
+interface PendingAck {
+  readonly from: SimulatedMachine;
+  target: SimulatedMachine | undefined;
+  readonly ack: DelayedAck;
+  own: SimEvent | undefined;
+  other: SimEvent | undefined;
+}
+
+const noop = (): void => undefined;
 
 /** A packet's size on a real wire: its JSON sealed (clear header and GCM tag). */
 function sealedBytes(packet: Packet): number {
