@@ -12,7 +12,7 @@ import { compiledCheck } from '../messages/compiled-check.ts';
 import { bodyError, checkBody, requestBodySchema, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
 import type { Node } from '../nodes/node.ts';
 import { InvalidRequestError, NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
-import { ReliableLinks, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
+import { ReliableLinks, type LinkStats, type LinkTiming, type LinksSnapshot, defaultLinkTiming } from './links.ts';
 import type { Cancel, MachineController } from './machine-controller.ts';
 import type { MachineHost } from './machine-host.ts';
 
@@ -44,6 +44,7 @@ export interface NodeManagerOptions {
   timing?: LinkTiming;
 }
 
+/** A node and its kind's definition, as the API paths look them up (kept apart: an object per node costs idle bytes). */
 interface Hosted {
   node: Node;
   kind: NodeKind;
@@ -59,11 +60,17 @@ interface NodeCall {
 }
 
 export class NodeManager implements MachineController {
-  private readonly nodes = new Map<string, Hosted>();
+  /**
+   * The nodes here. Most machines run one node, and a Map's table costs several times what its node
+   * does on an idle machine: the first node has a slot of its own, the others a Map.
+   */
+  private firstNode: Node | undefined;
+  private moreNodes: Map<string, Node> | undefined;
   /** Made on first use: an idle machine should cost bytes, not maps. */
   private transports: Map<string, Transport> | undefined;
-  readonly links: ReliableLinks;
-  readonly rawStats: RawStats = { sent: 0, delivered: 0, toUnknownNode: 0 };
+  /** Made on first use (see `links`), as is `rawStats`: an idle machine should cost bytes, not links. */
+  private ownLinks: ReliableLinks | undefined;
+  private ownRawStats: RawStats | undefined;
 
   constructor(
     readonly machineId: string,
@@ -72,7 +79,24 @@ export class NodeManager implements MachineController {
     private readonly registry: Registry,
     private readonly options: NodeManagerOptions,
   ) {
-    this.links = new ReliableLinks(host, (from, to, message) => this.deliver(from, to, message), options.timing ?? defaultLinkTiming);
+  }
+
+  get links(): ReliableLinks {
+    return (this.ownLinks ??= new ReliableLinks(this.host, (from, to, message) => this.deliver(from, to, message), this.options.timing ?? defaultLinkTiming));
+  }
+
+  /** The links' counters, or undefined while this machine has none. */
+  get linkStats(): Readonly<LinkStats> | undefined {
+    return this.ownLinks?.stats;
+  }
+
+  get rawStats(): RawStats {
+    return (this.ownRawStats ??= { sent: 0, delivered: 0, toUnknownNode: 0 });
+  }
+
+  /** The raw channel's counters, or undefined while nothing went over it. */
+  get rawStatsIfAny(): Readonly<RawStats> | undefined {
+    return this.ownRawStats;
   }
 
   // --- MachineController: what nodes see -------------------------------------------------------
@@ -176,9 +200,9 @@ export class NodeManager implements MachineController {
   snapshot(): MachineSnapshot {
     return {
       incarnation: this.host.incarnation,
-      nodes: [...this.nodes.values()].map(({ node }) => ({ kind: node.kind, id: node.id, name: node.name, config: node.config, state: node.snapshot() })),
+      nodes: this.allNodes().map((node) => ({ kind: node.kind, id: node.id, name: node.name, config: node.config, state: node.snapshot() })),
       transports: [...(this.transports ?? [])],
-      links: this.links.snapshot(),
+      links: this.ownLinks?.snapshot() ?? { outgoing: [], incoming: [] },
     };
   }
 
@@ -189,8 +213,7 @@ export class NodeManager implements MachineController {
     for (const saved of snapshot.nodes) {
       this.guard('restore', saved.id, () => {
         const hosted = this.create(saved.kind, saved.id, saved.name, saved.config);
-        const state = checkBody(hosted.kind.schemas.state, saved.state, hosted.node, 'state');
-        hosted.node.restore(state);
+        hosted.node.restore(checkBody(hosted.kind.schemas.state, saved.state, hosted.node, 'state'));
       });
     }
     this.logger.info({ nodes: snapshot.nodes.length }, 'machine restored from its journal');
@@ -198,7 +221,7 @@ export class NodeManager implements MachineController {
 
   /** Stop everything this machine has scheduled. */
   close(): void {
-    this.links.close();
+    this.ownLinks?.close();
   }
 
   private apply(request: Exclude<ApiRequest, { type: 'call_node' }>): unknown {
@@ -263,18 +286,18 @@ export class NodeManager implements MachineController {
     const kind = this.registry.kind(kindName);
     const checked = checkBody(kind.schemas.config, config, { name, kind: kindName }, 'config');
     const node = kind.create({ id, name, kind: kindName, config: checked, controller: this });
-    const hosted = { node, kind };
-    this.nodes.set(id, hosted);
-    return hosted;
+    if (this.firstNode === undefined) this.firstNode = node;
+    else (this.moreNodes ??= new Map()).set(node.id, node);
+    return { node, kind };
   }
 
   private startNode(kind: string, id: string, name: string, config: unknown): NodeHandle {
-    if (this.nodes.has(id)) throw new Error(`node ${id} already runs on machine ${this.machineName}`);
+    if (this.node(id)) throw new Error(`node ${id} already runs on machine ${this.machineName}`);
     const { node } = this.create(kind, id, name, config);
     try {
       node.initialize();
     } catch (error) {
-      this.nodes.delete(id);
+      this.removeNode(id);
       throw error;
     }
     this.logger.info({ node_id: id, kind, node_name: name }, 'node started');
@@ -282,18 +305,18 @@ export class NodeManager implements MachineController {
   }
 
   private hosted(nodeId: string): Hosted {
-    const hosted = this.nodes.get(nodeId);
-    if (!hosted) throw new UnknownNodeError({ nodeId, machine: this.machineName });
-    return hosted;
+    const node = this.node(nodeId);
+    if (!node) throw new UnknownNodeError({ nodeId, machine: this.machineName });
+    return { node, kind: this.registry.kind(node.kind) };
   }
 
   private deliver(from: string, to: string, message: Body): boolean {
-    const hosted = this.nodes.get(to);
-    if (!hosted) return false;
+    const node = this.node(to);
+    if (!node) return false;
     let checked = message;
     if (this.options.checkArrivals) {
       try {
-        checked = checkBody(hosted.kind.schemas.messages, message, hosted.node, 'message');
+        checked = checkBody(this.registry.kind(node.kind).schemas.messages, message, node, 'message');
       } catch (error) {
         // Acknowledged and dropped: resending the same bad message would not make it good.
         this.logger.warn({ node_id: to, from, err: describeError(error) }, 'rejected input');
@@ -302,11 +325,26 @@ export class NodeManager implements MachineController {
     }
     // guard() inlined: no closure per delivered message.
     try {
-      hosted.node.receive(checked, from);
+      node.receive(checked, from);
     } catch (error) {
       this.host.nodeFailed(error, { nodeId: to, during: message.type });
     }
     return true;
+  }
+
+  private node(id: string): Node | undefined {
+    const first = this.firstNode;
+    return first !== undefined && first.id === id ? first : this.moreNodes?.get(id);
+  }
+
+  /** Only a node that failed to start is removed: it was the last one added. */
+  private removeNode(id: string): void {
+    if (this.moreNodes?.delete(id)) return;
+    if (this.firstNode?.id === id) this.firstNode = undefined;
+  }
+
+  private allNodes(): Node[] {
+    return this.firstNode ? [this.firstNode, ...(this.moreNodes?.values() ?? [])] : [];
   }
 
   private guard(during: string, nodeId: string, fn: () => void): void {

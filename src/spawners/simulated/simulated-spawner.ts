@@ -111,7 +111,7 @@ export class SimulatedSpawner extends Spawner {
   async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
     return specs.map(({ name }) => {
       const machine = this.sim.addMachine(this.newId(name), name);
-      return this.named({ id: machine.id, name, transport: { machineId: machine.id, address: machine.address } });
+      return { id: machine.id, name, transport: machine.transport };
     });
   }
 
@@ -282,6 +282,11 @@ export class SimulatedSpawner extends Spawner {
     if (!this.settledOne) return true;
     return this.sim.queue.peekTime() === this.sim.now;
   };
+
+  /** The simulation knows every machine's name: no table of names beside it. */
+  protected override nameOf(machineId: string): string {
+    return this.sim.machines.get(machineId)?.name ?? machineId;
+  }
 
   override now(): number {
     return this.sim.now;

@@ -4,7 +4,7 @@
  * and idle machines schedule nothing.
  */
 import type { Logger } from '../../logging.ts';
-import type { Address, Packet } from '../../messages/index.ts';
+import type { Address, Packet, Transport } from '../../messages/index.ts';
 import { packetSchema } from '../../messages/index.ts';
 import type { Cancel } from '../../runtime/machine-controller.ts';
 import type { DelayedAck, MachineHost } from '../../runtime/machine-host.ts';
@@ -35,6 +35,10 @@ export interface SimulationOptions {
 /** Every machine's clock until it is skewed: shared, so an unskewed machine carries none of its own. */
 const TRUE_CLOCK = Object.freeze({ baseTrue: 0, baseMachine: 0, rate: 1 });
 
+/** A NodeManager's options, shared by every machine (one object each would cost an idle machine bytes). */
+const CHECK_ARRIVALS = Object.freeze({ checkArrivals: true });
+const TRUST_ARRIVALS = Object.freeze({ checkArrivals: false });
+
 const NO_LINK_STATS: Readonly<LinkStats> = Object.freeze({ sent: 0, retransmitted: 0, delivered: 0, duplicatesDropped: 0 });
 const NO_RAW_STATS: Readonly<RawStats> = Object.freeze({ sent: 0, delivered: 0, toUnknownNode: 0 });
 
@@ -49,35 +53,39 @@ const NO_RAW_STATS: Readonly<RawStats> = Object.freeze({ sent: 0, delivered: 0, 
  * as it would on a real machine.
  */
 export class SimulatedMachine implements MachineHost {
-  readonly address: Address;
-  readonly incarnation: string;
+  /** How nodes reach this machine (the spawner hands the same object to the test). */
+  readonly transport: Transport;
+
   /** The running process; undefined while the machine is down. */
   manager: NodeManager | undefined;
-  /** What the process had journaled when it died; undefined while the machine is up. */
-  private journal: string | undefined;
   /** Bumped by every crash: a timer armed in an earlier life of the machine never fires. */
   private life = 0;
-  /** The link counters of earlier lives (not part of the journal), carried into the next process. */
-  private pastStats: LinkStats | undefined;
-  private pastRawStats: RawStats | undefined;
+  /**
+   * Once it has crashed: what its process had journaled (undefined again once it restarted), and the
+   * counters of its earlier lives (not part of the journal), carried into the next process.
+   */
+  private past: { journal: string | undefined; stats: LinkStats; raw: RawStats } | undefined;
   private ownLogger: Logger | undefined;
-  /** This machine's delayed acks not yet sent (see Simulation's lazy acks); made on first use. */
-  ownAcks: EventQueue | undefined;
-  /** Delayed acks of other machines, addressed to this one, not yet sent. */
-  acksTo: EventQueue | undefined;
-  /** Acks sent to this machine and not yet applied, by arrival time. */
-  arrivals: EventQueue | undefined;
-  /** A link here waits on acks to send more: acks to this machine arrive as events (set for good). */
-  promptAcks = false;
+  /** Its share of the lazy acks (see Simulation): made when the first ack concerns it. */
+  acks: MachineAcks | undefined;
+  private ownIncarnation: string | undefined;
 
   constructor(
     private readonly sim: Simulation,
     readonly id: string,
     readonly name: string,
   ) {
-    this.address = { kind: 'sim', machineId: id };
-    this.incarnation = sim.rng.hex(8);
+    this.transport = { machineId: id, address: { kind: 'sim', machineId: id } };
     this.manager = this.boot();
+  }
+
+  get address(): Address {
+    return this.transport.address;
+  }
+
+  /** Drawn when first asked (when its links first send): an idle machine keeps no string for it. */
+  get incarnation(): string {
+    return (this.ownIncarnation ??= this.sim.rng.hex(8));
   }
 
   get up(): boolean {
@@ -86,19 +94,21 @@ export class SimulatedMachine implements MachineHost {
 
   /** Counters of every life of this machine, for the simulation's stats. */
   get linkStats(): Readonly<LinkStats> {
-    return this.manager?.links.stats ?? this.pastStats ?? NO_LINK_STATS;
+    return this.manager?.linkStats ?? this.past?.stats ?? NO_LINK_STATS;
   }
 
   get rawStats(): Readonly<RawStats> {
-    return this.manager?.rawStats ?? this.pastRawStats ?? NO_RAW_STATS;
+    return this.manager?.rawStatsIfAny ?? this.past?.raw ?? NO_RAW_STATS;
   }
 
   /** A fresh process. Packets that went through JSON are checked on arrival, as a real machine checks its wire's. */
   private boot(): NodeManager {
-    const manager = new NodeManager(this.id, this.name, this, this.sim.options.registry, { checkArrivals: this.sim.options.serialize ?? false });
+    const manager = new NodeManager(this.id, this.name, this, this.sim.options.registry, this.sim.options.serialize ? CHECK_ARRIVALS : TRUST_ARRIVALS);
     if (this.sim.options.brokenDedup) manager.links.dedup = false;
-    if (this.pastStats) Object.assign(manager.links.stats, this.pastStats);
-    if (this.pastRawStats) Object.assign(manager.rawStats, this.pastRawStats);
+    if (this.past) {
+      Object.assign(manager.links.stats, this.past.stats);
+      Object.assign(manager.rawStats, this.past.raw);
+    }
     return manager;
   }
 
@@ -108,18 +118,17 @@ export class SimulatedMachine implements MachineHost {
     // What reached it before the crash is in its journal; what is still on its way finds it down.
     this.sim.catchUp(this);
     this.sim.releaseArrivals(this);
-    this.journal = JSON.stringify(manager.snapshot());
+    const journal = JSON.stringify(manager.snapshot());
     manager.close();
-    this.pastStats = { ...manager.links.stats };
-    this.pastRawStats = { ...manager.rawStats };
+    this.past = { journal, stats: { ...this.linkStats }, raw: { ...this.rawStats } };
     this.manager = undefined;
     this.life++;
   }
 
   restart(): void {
-    const journal = this.journal;
+    const journal = this.past?.journal;
     if (journal === undefined) throw new Error(`machine ${this.name} is up`);
-    this.journal = undefined;
+    this.past!.journal = undefined;
     const manager = (this.manager = this.boot());
     manager.restore(JSON.parse(journal) as MachineSnapshot);
   }
@@ -164,8 +173,9 @@ export class SimulatedMachine implements MachineHost {
   }
 
   awaitAcks(): void {
-    if (this.promptAcks) return;
-    this.promptAcks = true;
+    const acks = (this.acks ??= new MachineAcks());
+    if (acks.prompt) return;
+    acks.prompt = true;
     this.sim.releaseArrivals(this);
   }
 
@@ -233,7 +243,7 @@ export class Simulation {
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
     // An ack to a machine that is up and not waiting on acks is applied lazily (see catchUp).
-    const queue = packet.type === 'ack' && target !== undefined && target.up && !target.promptAcks ? (target.arrivals ??= new EventQueue()) : this.queue;
+    const queue = packet.type === 'ack' && target !== undefined && target.up && !target.acks?.prompt ? (target.acks ??= new MachineAcks()).arrivals : this.queue;
     queue.add(sentAt + network.firstDelay, this.deliver, { from, target, packet, wire, sentAt });
     if (copies === 2) queue.add(sentAt + network.secondDelay, this.deliver, { from, target, packet, wire, sentAt });
   }
@@ -276,24 +286,26 @@ export class Simulation {
     // One record per link, armed again and again: nothing is allocated per ack but its two slots.
     const pending = ((ack.ackTimer as PendingAck | undefined) ??= { from, target, ack, own: undefined, other: undefined });
     pending.target = target;
-    pending.own = (from.ownAcks ??= new EventQueue()).add(due, noop, pending);
-    if (target && target !== from) pending.other = (target.acksTo ??= new EventQueue()).add(due, noop, pending);
+    pending.own = (from.acks ??= new MachineAcks()).own.add(due, noop, pending);
+    if (target && target !== from) pending.other = (target.acks ??= new MachineAcks()).to.add(due, noop, pending);
   }
 
   /** Take a delayed ack out of both queues (a no-op for a copy already taken out). */
   dropAck(pending: PendingAck | undefined): void {
     if (!pending) return;
-    if (pending.own) pending.from.ownAcks!.cancel(pending.own);
-    if (pending.other) pending.target!.acksTo!.cancel(pending.other);
+    if (pending.own) pending.from.acks!.own.cancel(pending.own);
+    if (pending.other) pending.target!.acks!.to.cancel(pending.other);
     pending.own = pending.other = undefined;
   }
 
   /** Bring machine `m` up to now: the delayed acks due by now leave, and the acks that reached it apply. */
   catchUp(m: SimulatedMachine): void {
-    if (m.ownAcks?.size) this.sendDue(m.ownAcks);
-    if (m.acksTo?.size) this.sendDue(m.acksTo);
-    const arrivals = m.arrivals;
-    if (!arrivals?.size) return;
+    const acks = m.acks;
+    if (!acks) return;
+    if (acks.own.size) this.sendDue(acks.own);
+    if (acks.to.size) this.sendDue(acks.to);
+    const arrivals = acks.arrivals;
+    if (!arrivals.size) return;
     const now = this.now;
     for (let due = arrivals.peekTime(); due !== undefined && due <= now; due = arrivals.peekTime()) {
       const event = arrivals.pop()!;
@@ -316,14 +328,14 @@ export class Simulation {
 
   /** Acks on their way to `m` become events: it waits on them, or is about to crash. */
   releaseArrivals(m: SimulatedMachine): void {
-    const arrivals = m.arrivals;
+    const arrivals = m.acks?.arrivals;
     if (!arrivals) return;
     for (let event = arrivals.pop(); event; event = arrivals.pop()) this.queue.add(event.at, this.deliver, event.arg as Delivery);
   }
 
   /** Before the network's conditions change: every delayed ack due by now leaves under the old ones. */
   sendDueAcks(): void {
-    for (const m of this.machines.values()) if (m.ownAcks?.size) this.sendDue(m.ownAcks);
+    for (const m of this.machines.values()) if (m.acks?.own.size) this.sendDue(m.acks.own);
   }
 
   /** Record a node failure; the run loop stops and throws it. */
@@ -373,7 +385,19 @@ interface Delivery {
   sentAt: number;
 }
 
-/** A delayed ack not yet sent: in its sender's ownAcks and its target's acksTo (`other`). */
+/** A machine's share of the lazy acks. */
+class MachineAcks {
+  /** Its own delayed acks, not yet sent. */
+  readonly own = new EventQueue();
+  /** Delayed acks of other machines, addressed to it, not yet sent. */
+  readonly to = new EventQueue();
+  /** Acks sent to it and not yet applied, by arrival time. */
+  readonly arrivals = new EventQueue();
+  /** A link here waits on acks to send more: acks to it arrive as events (set for good). */
+  prompt = false;
+}
+
+/** A delayed ack not yet sent: in its sender's `own` acks and its target's `to` acks (`other`). */
 interface PendingAck {
   readonly from: SimulatedMachine;
   target: SimulatedMachine | undefined;

@@ -53,7 +53,6 @@ export function describeEvent(e: TraceEvent): string {
 export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
-  private readonly stringHashes = new Map<string, number>();
   /** Events so far. */
   count = 0;
   private readonly kept: TraceEvent[] = [];
@@ -148,13 +147,11 @@ export class Trace {
     this.h2 ^= this.h2 >>> 16;
   }
 
-  /** Machine ids and message types recur on every event: their hashes are kept. */
+  /**
+   * Hashed afresh each time: ids and types are short, and at ten thousand machines a table of their
+   * hashes cost more (a lookup that misses the cache, and bytes per machine) than hashing them.
+   */
   private hashString(s: string): number {
-    let h = this.stringHashes.get(s);
-    if (h === undefined) {
-      h = fnv1a(s);
-      this.stringHashes.set(s, h);
-    }
-    return h;
+    return fnv1a(s);
   }
 }
