@@ -62,8 +62,8 @@ if (kind === 'core') {
   const virtualAtBuilt = system.now();
   sampleRss();
   const timer = setInterval(sampleRss, 50);
-  // Reading every output costs an API call each: check every 250 virtual ms, not every 50.
-  await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 3_600_000, 250);
+  // Reading every output costs an API call each: wait on the output root first, and check every 250 virtual ms, not every 50.
+  await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 3_600_000, { pollMs: 250, root: sum.output });
   clearInterval(timer);
   sampleRss();
   const wallMs = performance.now() - wall0;

@@ -30,13 +30,29 @@ export function totals(system: SystemController, nodes: readonly NodeHandle[]): 
   return Promise.all(nodes.map((node) => totalOf(system, node)));
 }
 
-/** Wait until every node in `nodes` reports exactly `total`; returns the totals seen last. */
-export function waitForTotals(system: SystemController, nodes: readonly NodeHandle[], total: number, timeoutMs: number, pollMs?: number): Promise<number[]> {
+/**
+ * Wait until every node in `nodes` reports exactly `total`; returns the totals seen last. With
+ * `root`, the output tree's root the nodes hang from, first wait until the root has the total (one
+ * read a check, not one per leaf: the leaves cannot have it before their root), then on the leaves.
+ */
+export async function waitForTotals(
+  system: SystemController,
+  nodes: readonly NodeHandle[],
+  total: number,
+  timeoutMs: number,
+  options: { pollMs?: number; root?: NodeHandle } = {},
+): Promise<number[]> {
+  const pollMs = options.pollMs ? { pollMs: options.pollMs } : {};
+  const started = system.now();
+  if (options.root) {
+    const root = options.root;
+    await system.waitFor(() => totalOf(system, root), { until: (t) => t === total, timeoutMs, what: `the output root totals ${total}`, ...pollMs });
+  }
   return system.waitFor(() => totals(system, nodes), {
     until: (seen) => seen.every((t) => t === total),
-    timeoutMs,
+    timeoutMs: Math.max(0, timeoutMs - (system.now() - started)),
     what: `all ${nodes.length} outputs total ${total}`,
-    ...(pollMs ? { pollMs } : {}),
+    ...pollMs,
   });
 }
 

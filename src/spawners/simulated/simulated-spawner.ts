@@ -144,6 +144,11 @@ export class SimulatedSpawner extends Spawner {
     this.sim.trace.add(this.sim.now, 'api', 'test', call.machineId, this.sim.now, call.type);
     if (call.machine.manager !== call.target) return this.fail(call, new MachineDownError({ machineId: call.machineId, machine: call.options.machine }));
     this.sim.catchUp(call.machine);
+    // A probe's read of a node: from now on, what happens on its machine may change what it reads.
+    if (this.probe) {
+      if (call.type === 'call_node') (this.sim.watched ??= new Set()).add(call.machine);
+      else this.probe.onlyNodes = false;
+    }
     const arrives = call.arrives;
     if ('ok' in arrives) return this.respond(call, { ok: false, error: describeError(new InvalidRequestError({ reason: arrives.reason, detail: arrives.detail })) });
     call.target.handleApi(arrives, (response) => this.respond(call, response));
@@ -289,10 +294,12 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override now(): number {
+    if (this.probe) this.probe.onlyNodes = false;
     return this.sim.now;
   }
 
   override simulationStats(): SimulationStats {
+    if (this.probe) this.probe.onlyNodes = false;
     let delivered = 0;
     let retransmitted = 0;
     const raw: RawStats = { sent: 0, delivered: 0, toUnknownNode: 0 };
@@ -312,13 +319,18 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override digest(): string {
+    if (this.probe) this.probe.onlyNodes = false;
     return this.sim.trace.digest();
   }
 
   /**
-   * Run virtual time until `check` holds. Between checks the simulation advances by `pollMs` of
-   * virtual time (events only: no cost for idle time). A system with nothing left to happen that
-   * still fails the check fails at once instead of spinning to the deadline.
+   * Run virtual time until `check` holds, checking at most every `pollMs` of virtual time (events
+   * only: no cost for idle time). A check that read nothing but nodes is not run again until
+   * something has happened on one of their machines since it read them: what it would read is what
+   * it read, so waiting costs no call until then, however long the system stays busy elsewhere. A
+   * check that reads anything else (fault counts, the clock, another request) is run every pollMs.
+   * A system with nothing left to happen that still fails the check fails at once instead of
+   * spinning to the deadline.
    */
   override async waitFor(check: Check, options: WaitOptions): Promise<void> {
     const deadline = this.sim.now + options.timeoutMs;
@@ -326,15 +338,42 @@ export class SimulatedSpawner extends Spawner {
     for (;;) {
       // Idle before the check means nothing changed while it ran (reads schedule nothing).
       const quietBefore = this.sim.idle();
-      if (await check()) return;
+      const probe = { onlyNodes: true };
+      this.probe = probe;
+      this.sim.watched = undefined;
+      this.sim.watchedChanged = false;
+      let held: boolean;
+      try {
+        held = await check();
+      } finally {
+        this.probe = undefined;
+      }
+      if (held) return this.unwatch();
       if (this.sim.now >= deadline) {
+        this.unwatch();
         throw new WaitTimeoutError(`timed out after ${options.timeoutMs} virtual ms waiting until ${options.what} (seed ${this.seed})`);
       }
       if (quietBefore && this.sim.idle()) {
+        this.unwatch();
         throw new WaitTimeoutError(`the system went quiet at ${this.sim.now.toFixed(1)} virtual ms and never came to ${options.what} (seed ${this.seed})`);
       }
       this.sim.runUntil(Math.min(deadline, this.sim.now + step));
+      if (probe.onlyNodes && this.sim.watched) this.sim.runWhile(this.nothingReadChangedBefore(deadline));
+      // Nothing it read changed before the deadline: the clock moves on to it, and the last check runs.
+      if (!this.sim.watchedChanged && !this.sim.idle()) this.sim.now = Math.max(this.sim.now, deadline);
     }
+  }
+
+  /** What a waiting check reads, while it runs: a check that reads only nodes waits for them to change. */
+  private probe: { onlyNodes: boolean } | undefined;
+
+  private nothingReadChangedBefore(deadline: number): () => boolean {
+    return () => !this.sim.watchedChanged && (this.sim.queue.peekTime() ?? Number.POSITIVE_INFINITY) <= deadline;
+  }
+
+  private unwatch(): void {
+    this.sim.watched = undefined;
+    this.sim.watchedChanged = false;
   }
 
   override async configureNetwork(conditions: Partial<LinkConditions>, link?: { from: string; to: string }): Promise<void> {
@@ -364,6 +403,7 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override async faultCounts(): Promise<FaultCounts> {
+    if (this.probe) this.probe.onlyNodes = false;
     return { ...this.sim.network.faults, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 

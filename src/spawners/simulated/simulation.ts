@@ -126,6 +126,7 @@ export class SimulatedMachine implements MachineHost {
   }
 
   restart(): void {
+    if (this.sim.watched?.has(this)) this.sim.watchedChanged = true;
     const journal = this.past?.journal;
     if (journal === undefined) throw new Error(`machine ${this.name} is up`);
     this.past!.journal = undefined;
@@ -197,6 +198,12 @@ export class Simulation {
   readonly queue = new EventQueue();
   readonly machines = new Map<string, SimulatedMachine>();
   private failure: SimulationError | undefined;
+  /**
+   * Machines a waiting test has read, and whether anything has happened on one since (an event on
+   * it, or its crash or restart): until then, a probe that reads only them would see what it saw.
+   */
+  watched: Set<SimulatedMachine> | undefined;
+  watchedChanged = false;
   eventsRun = 0;
 
   constructor(readonly options: SimulationOptions) {
@@ -300,6 +307,7 @@ export class Simulation {
 
   /** Bring machine `m` up to now: the delayed acks due by now leave, and the acks that reached it apply. */
   catchUp(m: SimulatedMachine): void {
+    if (this.watched?.has(m)) this.watchedChanged = true;
     const acks = m.acks;
     if (!acks) return;
     if (acks.own.size) this.sendDue(acks.own);
