@@ -44,7 +44,7 @@ const attachment = (result: JsonResult, name: string) => {
 test.describe('the register sweep finds a planted bug', () => {
   test('stale reads are caught with a minimal window, named with a replay command, and the replay fails the same way', { tag: '@simulated' }, async ({}, testInfo) => {
     test.setTimeout(180_000);
-    const found = registerSweep({ SWEEP_PLANTED_BUG: '1', REGISTER_SWEEP_SEEDS: '40', SWEEP_FROM: '1' }, testInfo.outputPath('sweep'), testInfo.outputPath('sweep.json'));
+    const found = registerSweep({ SWEEP_PLANTED_BUG: '1', REGISTER_SWEEP_SEEDS: '300', SWEEP_FROM: '1' }, testInfo.outputPath('sweep'), testInfo.outputPath('sweep.json'));
     expect(found.status).toBe('failed');
     expect(firstLine(found)).toMatch(/^Error: seed \d+: \{"verdict":"violation"/);
     expect(attachment(found, 'timeline.svg')).toContain('<svg');

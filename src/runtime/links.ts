@@ -25,16 +25,98 @@ export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000
 /** Deliver to a local node; false when no such node exists (yet), so the packet stays unacknowledged. */
 export type Deliver = (from: string, to: string, message: Body) => boolean;
 
+/**
+ * A link's packets in flight, in sequence order, each with when it was last sent. Acknowledged
+ * ones leave from the front by moving an index (shift or splice would move, or copy, the rest).
+ */
+class InFlight {
+  private readonly sent: DataPacket[] = [];
+  private readonly times: number[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.sent.length - this.head;
+  }
+
+  packet(i: number): DataPacket {
+    return this.sent[this.head + i]!;
+  }
+
+  sentAt(i: number): number {
+    return this.times[this.head + i]!;
+  }
+
+  resent(i: number, at: number): void {
+    this.times[this.head + i] = at;
+  }
+
+  push(packet: DataPacket, at: number): void {
+    this.sent.push(packet);
+    this.times.push(at);
+  }
+
+  /** Drop every packet up to sequence number `seq` (a cumulative ack); returns how many. */
+  ackUpTo(seq: number): number {
+    const sent = this.sent;
+    let head = this.head;
+    while (head < sent.length && sent[head]!.seq <= seq) head++;
+    const acked = head - this.head;
+    if (head === sent.length) {
+      // All acknowledged (the usual case): empty both, keeping their storage.
+      sent.length = this.times.length = this.head = 0;
+    } else if (head > 64 && head * 2 > sent.length) {
+      sent.splice(0, head);
+      this.times.splice(0, head);
+      this.head = 0;
+    } else {
+      this.head = head;
+    }
+    return acked;
+  }
+
+  packets(): DataPacket[] {
+    return this.sent.slice(this.head);
+  }
+}
+
+/** First in, first out, taken from the front by moving an index (shift moves a long array's every item). */
+class Fifo<T> {
+  private readonly queued: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.queued.length - this.head;
+  }
+
+  push(item: T): void {
+    this.queued.push(item);
+  }
+
+  /** The oldest item; call only when length > 0. */
+  shift(): T {
+    const item = this.queued[this.head++]!;
+    if (this.head === this.queued.length) this.queued.length = this.head = 0;
+    else if (this.head > 1024 && this.head * 2 > this.queued.length) {
+      this.queued.splice(0, this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  items(): T[] {
+    return this.queued.slice(this.head);
+  }
+}
+
 interface Outgoing {
   readonly from: string;
   readonly to: string;
   address: Address;
   nextSeq: number;
   /** Sent and not yet acknowledged, in sequence order, with when each was last sent. */
-  unacked: DataPacket[];
-  sentAt: number[];
+  unacked: InFlight;
   /** Numbered but not yet sent: the window is full. */
-  waiting: DataPacket[];
+  waiting: Fifo<DataPacket>;
   rto: number;
   /** The one retransmission timer of this link, or undefined when none is armed. */
   cancelTimer: Cancel | undefined;
@@ -124,7 +206,7 @@ export class ReliableLinks {
   send(from: string, to: string, address: Address, message: Body): void {
     let link = this.outgoing.get(from, to);
     if (!link) {
-      link = { from, to, address, nextSeq: 1, unacked: [], sentAt: [], waiting: [], rto: this.timing.initialRtoMs, cancelTimer: undefined };
+      link = { from, to, address, nextSeq: 1, unacked: new InFlight(), waiting: new Fifo(), rto: this.timing.initialRtoMs, cancelTimer: undefined };
       this.outgoing.set(from, to, link);
     }
     link.address = address;
@@ -144,14 +226,15 @@ export class ReliableLinks {
   }
 
   private transmitNew(link: Outgoing, packet: DataPacket): void {
-    link.unacked.push(packet);
-    link.sentAt.push(this.host.now());
+    link.unacked.push(packet, this.host.now());
     this.host.transmit(link.address, packet);
     if (!link.cancelTimer) this.armTimer(link, link.rto);
   }
 
   onData(packet: DataPacket): void {
     let link = this.incoming.get(packet.from, packet.to);
+    // What this packet changes, an ack already due must not carry.
+    if (link?.ackTo) this.host.settleAck(link);
     if (!link || link.inc !== packet.inc) {
       // First contact, or the sender restarted: its numbering starts again from 1.
       if (link) link.replaced = true;
@@ -191,12 +274,7 @@ export class ReliableLinks {
   onAck(packet: AckPacket): void {
     const link = this.outgoing.get(packet.from, packet.to);
     if (!link || packet.inc !== this.host.incarnation) return;
-    // Usually one or two packets: shift them off (splice would build an array of what it removes).
-    if (link.unacked.length === 0 || link.unacked[0]!.seq > packet.seq) return;
-    while (link.unacked.length > 0 && link.unacked[0]!.seq <= packet.seq) {
-      link.unacked.shift();
-      link.sentAt.shift();
-    }
+    if (link.unacked.ackUpTo(packet.seq) === 0) return;
     // Progress: back to the first timeout. While packets wait for acks the armed timer stays (when
     // it fires it looks again); once every one is acknowledged it has nothing left to guard.
     link.rto = this.timing.initialRtoMs;
@@ -204,13 +282,13 @@ export class ReliableLinks {
       link.cancelTimer();
       link.cancelTimer = undefined;
     }
-    while (link.waiting.length > 0 && link.unacked.length < this.timing.window) this.transmitNew(link, link.waiting.shift()!);
+    while (link.waiting.length > 0 && link.unacked.length < this.timing.window) this.transmitNew(link, link.waiting.shift());
   }
 
   /** Every link's state, for the machine's journal (plain JSON). */
   snapshot(): LinksSnapshot {
     return {
-      outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, waiting, rto }) => ({ from, to, address, nextSeq, unacked, waiting, rto })),
+      outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, waiting, rto }) => ({ from, to, address, nextSeq, unacked: unacked.packets(), waiting: waiting.items(), rto })),
       incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: [...(link.early?.values() ?? [])] })),
     };
   }
@@ -219,7 +297,11 @@ export class ReliableLinks {
   restore(snapshot: LinksSnapshot): void {
     const now = this.host.now();
     for (const o of snapshot.outgoing) {
-      const link: Outgoing = { ...o, sentAt: o.unacked.map(() => now), cancelTimer: undefined };
+      const unacked = new InFlight();
+      for (const packet of o.unacked) unacked.push(packet, now);
+      const waiting = new Fifo<DataPacket>();
+      for (const packet of o.waiting) waiting.push(packet);
+      const link: Outgoing = { ...o, unacked, waiting, cancelTimer: undefined };
       this.outgoing.set(o.from, o.to, link);
       if (link.unacked.length > 0) this.armTimer(link, link.rto);
     }
@@ -247,12 +329,12 @@ export class ReliableLinks {
       if (link.unacked.length === 0) return;
       const now = this.host.now();
       // (A remainder under a microsecond counts as due: now + tiny can equal now in floating point.)
-      const remaining = link.rto - (now - link.sentAt[0]!);
+      const remaining = link.rto - (now - link.unacked.sentAt(0));
       if (remaining > 0.001) return this.armTimer(link, remaining);
       const batch = Math.min(link.unacked.length, this.timing.resendBatch);
       for (let i = 0; i < batch; i++) {
-        this.host.transmit(link.address, link.unacked[i]!);
-        link.sentAt[i] = now;
+        this.host.transmit(link.address, link.unacked.packet(i));
+        link.unacked.resent(i, now);
       }
       this.stats.retransmitted += batch;
       link.rto = Math.min(link.rto * 2, this.timing.maxRtoMs);

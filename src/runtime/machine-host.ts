@@ -15,14 +15,19 @@ export interface MachineHost {
   now(): number;
   schedule(delayMs: number, fn: () => void): Cancel;
   /**
-   * A delayed acknowledgement: after `delayMs`, `ack.sendAck()` transmits one packet to `to`, reading only
-   * link state. A real runner arms a timer. The simulator runs it lazily: with its clock at the due
-   * time, before anything else happens on this machine or on `to`'s after it. Nothing can tell the
-   * difference, and a calm network pays no event for its acknowledgements.
+   * A delayed acknowledgement: after `delayMs`, `ack.sendAck()` transmits one packet to `to`, reading
+   * only link state. A real runner arms a timer. The simulator runs it lazily, with its clock at the
+   * due time, before anything after that time could tell (see settleAck): a calm network pays no
+   * event for its acknowledgements.
    */
   scheduleAck(delayMs: number, to: Address, ack: DelayedAck): void;
   /** Disarm an armed delayed ack (its machine is going away). */
   cancelAck(ack: DelayedAck): void;
+  /**
+   * The armed ack's link is about to change (a packet arrives on it). A real runner's timer fires
+   * when due: nothing to do. The simulator sends an ack already due first, as of its due time.
+   */
+  settleAck(ack: DelayedAck): void;
   /**
    * A link here holds packets back until acknowledgements free its window: from now on acks to this
    * machine must arrive as events, on time (the simulator otherwise applies them lazily).

@@ -134,6 +134,9 @@ export class MachineRunner implements MachineHost {
     ack.ackTimer = undefined;
   }
 
+  /** Its timer fires when due: nothing to settle. */
+  settleAck(_ack: DelayedAck): void {}
+
   /** Acks arrive as datagrams, when they arrive: nothing to do. */
   awaitAcks(): void {}
 

@@ -5,14 +5,23 @@
  */
 export interface SimEvent {
   readonly at: number;
-  readonly seq: number;
+  /** Set by the queue when the event is added. */
+  seq: number;
   /** What to run, with `arg`: a shared handler plus a small record costs less than a closure per event. */
   fn: ((arg: never) => void) | undefined;
   arg: unknown;
 }
 
 export class EventQueue {
-  private heap: SimEvent[] = [];
+  /**
+   * The heap, as three parallel arrays: each slot's time and sequence number in typed arrays (the
+   * comparisons of a push or a pop read these, contiguous, rather than chase an object per level),
+   * and the events themselves. Small at first: a machine's own queues of lazy acks are mostly tiny.
+   */
+  private times = new Float64Array(8);
+  private seqs = new Float64Array(8);
+  private events: SimEvent[] = [];
+  private count = 0;
   private nextSeq = 0;
   private live = 0;
 
@@ -31,20 +40,20 @@ export class EventQueue {
    * packet's delivery, every API call) make no cancel closure they would mostly throw away.
    */
   add<A>(at: number, fn: (arg: A) => void, arg?: A): SimEvent {
-    const event: SimEvent = { at, seq: this.nextSeq++, fn: fn as (arg: never) => void, arg };
-    this.live++;
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(event);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (p.at < at || (p.at === at && p.seq < event.seq)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = event;
+    const event: SimEvent = { at, seq: 0, fn: fn as (arg: never) => void, arg };
+    this.insert(event);
     return event;
+  }
+
+  /**
+   * Add an event made by the caller: a record that is its own event (a packet's delivery, say)
+   * saves the allocation of one more object on the hottest path. Its `fn` must be set.
+   */
+  insert(event: SimEvent): void {
+    const seq = (event.seq = this.nextSeq++);
+    this.live++;
+    if (this.count === this.times.length) this.grow();
+    this.siftUp(this.count++, event, event.at, seq);
   }
 
   /** Cancel an event that has not run yet (a no-op once it ran or was cancelled). */
@@ -54,13 +63,13 @@ export class EventQueue {
     this.live--;
     // Far-off cancelled events (a call's timeout, answered long before) would pile up in the
     // heap, deepening every push and pop: when they outnumber the live ones, drop them all.
-    if (this.heap.length > 64 && this.live < this.heap.length / 2) this.compact();
+    if (this.count > 64 && this.live < this.count / 2) this.compact();
   }
 
   /** Time of the earliest live event, or undefined when none is left. */
   peekTime(): number | undefined {
     this.dropCancelled();
-    return this.heap[0]?.at;
+    return this.count > 0 ? this.times[0] : undefined;
   }
 
   /**
@@ -70,8 +79,8 @@ export class EventQueue {
    */
   pop(): SimEvent | undefined {
     this.dropCancelled();
-    const top = this.heap[0];
-    if (!top) return undefined;
+    if (this.count === 0) return undefined;
+    const top = this.events[0]!;
     this.removeTop();
     this.live--;
     this.next = top.fn;
@@ -82,41 +91,77 @@ export class EventQueue {
   /** The handler of the event `pop` returned last. */
   next: ((arg: never) => void) | undefined = undefined;
 
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    const seqs = new Float64Array(this.seqs.length * 2);
+    times.set(this.times);
+    seqs.set(this.seqs);
+    this.times = times;
+    this.seqs = seqs;
+  }
+
   /** Keep only live events and restore the heap order (Floyd's bottom-up build, O(n)). */
   private compact(): void {
-    const heap = this.heap.filter((event) => event.fn !== undefined);
-    this.heap = heap;
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i, heap[i]!);
+    const kept = this.events.slice(0, this.count).filter((event) => event.fn !== undefined);
+    this.events.length = 0;
+    this.count = kept.length;
+    for (let i = 0; i < kept.length; i++) {
+      this.events[i] = kept[i]!;
+      this.times[i] = kept[i]!.at;
+      this.seqs[i] = kept[i]!.seq;
+    }
+    for (let i = (this.count >> 1) - 1; i >= 0; i--) this.siftDown(i, this.events[i]!, this.times[i]!, this.seqs[i]!);
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0]!.fn === undefined) this.removeTop();
+    while (this.count > 0 && this.events[0]!.fn === undefined) this.removeTop();
   }
 
   private removeTop(): void {
-    const last = this.heap.pop()!;
-    if (this.heap.length > 0) this.siftDown(0, last);
+    const last = --this.count;
+    const event = this.events[last]!;
+    this.events[last] = undefined as unknown as SimEvent;
+    if (last > 0) this.siftDown(0, event, this.times[last]!, this.seqs[last]!);
+  }
+
+  /** Place `event` at slot `i` or above, moving later parents down. */
+  private siftUp(start: number, event: SimEvent, at: number, seq: number): void {
+    const { times, seqs, events } = this;
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = times[parent]!;
+      if (pt < at || (pt === at && seqs[parent]! < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[parent]!;
+      events[i] = events[parent]!;
+      i = parent;
+    }
+    times[i] = at;
+    seqs[i] = seq;
+    events[i] = event;
   }
 
   /** Place `event` at slot `i` or below, moving earlier children up. */
-  private siftDown(start: number, event: SimEvent): void {
-    const heap = this.heap;
+  private siftDown(start: number, event: SimEvent, at: number, seq: number): void {
+    const { times, seqs, events } = this;
+    const n = this.count;
     let i = start;
-    const n = heap.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && before(heap[r]!, heap[l]!)) c = r;
-      if (!before(heap[c]!, event)) break;
-      heap[i] = heap[c]!;
+      if (r < n && (times[r]! < times[l]! || (times[r] === times[l] && seqs[r]! < seqs[l]!))) c = r;
+      const ct = times[c]!;
+      if (!(ct < at || (ct === at && seqs[c]! < seq))) break;
+      times[i] = ct;
+      seqs[i] = seqs[c]!;
+      events[i] = events[c]!;
       i = c;
     }
-    heap[i] = event;
+    times[i] = at;
+    seqs[i] = seq;
+    events[i] = event;
   }
-}
-
-function before(a: SimEvent, b: SimEvent): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }

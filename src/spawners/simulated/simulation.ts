@@ -173,6 +173,10 @@ export class SimulatedMachine implements MachineHost {
     this.sim.dropAck(ack.ackTimer as PendingAck | undefined);
   }
 
+  settleAck(ack: DelayedAck): void {
+    this.sim.settleAck(ack.ackTimer as PendingAck | undefined);
+  }
+
   awaitAcks(): void {
     const acks = (this.acks ??= new MachineAcks());
     if (acks.prompt) return;
@@ -251,8 +255,8 @@ export class Simulation {
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
     // An ack to a machine that is up and not waiting on acks is applied lazily (see catchUp).
     const queue = packet.type === 'ack' && target !== undefined && target.up && !target.acks?.prompt ? (target.acks ??= new MachineAcks()).arrivals : this.queue;
-    queue.add(sentAt + network.firstDelay, this.deliver, { from, target, packet, wire, sentAt });
-    if (copies === 2) queue.add(sentAt + network.secondDelay, this.deliver, { from, target, packet, wire, sentAt });
+    queue.insert(new Delivery(sentAt + network.firstDelay, this.deliver, from, target, packet, wire, sentAt));
+    if (copies === 2) queue.insert(new Delivery(sentAt + network.secondDelay, this.deliver, from, target, packet, wire, sentAt));
   }
 
   /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
@@ -276,41 +280,60 @@ export class Simulation {
   /*
    * Lazy acks. A link's delayed ack is a timer that sends one packet, and an ack's arrival only
    * changes its link's sender-side state, which nothing reads until something happens on that
-   * machine. So neither costs an event: before anything happens on a machine at time t (a delivery,
-   * a timer, an API request, a crash), every delayed ack of its own due by t is sent, and so is
-   * every one addressed to it, each with the clock at its due time (the sender's link state is what
-   * it was then: nothing has happened on the sender since, or it would have sent it first); then
-   * every ack that has reached it by t is applied, in arrival order, with the clock at its arrival.
-   * The network decides each ack's fate as it would for an eager one. Only two things need an ack
-   * on time, and get a real event: a link whose window is full (awaitAcks), and a machine that
-   * crashes (its acks still in flight find it down, or restarted). A change to the network's
-   * conditions first sends every ack due under the old ones.
+   * machine. So neither costs an event. A delayed ack waits in the queue of the machine it is for;
+   * it is sent, with the clock at its due time, when the first of these comes after that time:
+   *   - something happens on the machine it is for (a delivery, a timer, an API request, a crash):
+   *     that machine must first see every ack that has reached it;
+   *   - its own link is about to change (settleAck: a packet arrives on it), or its machine crashes:
+   *     until then its link is as it was at the due time, so the ack is the one it would have sent;
+   *   - the network's conditions change: it left under the old ones.
+   * Acks that reached a machine are applied, in arrival order and with the clock at each arrival,
+   * before anything happens on it. The network decides each ack's fate as for an eager one. Only a
+   * link whose window is full (awaitAcks) or a machine that crashes (its acks still in flight find
+   * it down, or restarted) needs acks on time: those become events.
    */
 
   /** Arm `from`'s delayed ack, due at `due` (true time), for the machine at `to`. */
   deferAck(from: SimulatedMachine, due: number, to: Address, ack: DelayedAck): void {
-    const target = to.kind === 'sim' ? this.machines.get(to.machineId) : undefined;
-    // One record per link, armed again and again: nothing is allocated per ack but its two slots.
-    const pending = ((ack.ackTimer as PendingAck | undefined) ??= { from, target, ack, own: undefined, other: undefined });
+    const target = (to.kind === 'sim' ? this.machines.get(to.machineId) : undefined) ?? from;
+    // One record per link, armed again and again: an ack costs one slot in its target's queue.
+    const pending = ((ack.ackTimer as PendingAck | undefined) ??= { target, ack, due, event: undefined });
     pending.target = target;
-    pending.own = (from.acks ??= new MachineAcks()).own.add(due, noop, pending);
-    if (target && target !== from) pending.other = (target.acks ??= new MachineAcks()).to.add(due, noop, pending);
+    pending.due = due;
+    pending.event = (target.acks ??= new MachineAcks()).to.add(due, noop, pending);
   }
 
-  /** Take a delayed ack out of both queues (a no-op for a copy already taken out). */
+  /** A delayed ack's link is about to change: if the ack is due, it goes first (see above). */
+  settleAck(pending: PendingAck | undefined): void {
+    if (pending?.event && pending.due <= this.now) this.sendAck(pending);
+  }
+
+  /**
+   * Its machine goes away now: a delayed ack due by now had left; a later one never will (the
+   * timer dies with the process).
+   */
   dropAck(pending: PendingAck | undefined): void {
-    if (!pending) return;
-    if (pending.own) pending.from.acks!.own.cancel(pending.own);
-    if (pending.other) pending.target!.acks!.to.cancel(pending.other);
-    pending.own = pending.other = undefined;
+    if (!pending?.event) return;
+    if (pending.due <= this.now) return this.sendAck(pending);
+    pending.target.acks!.to.cancel(pending.event);
+    pending.event = undefined;
   }
 
-  /** Bring machine `m` up to now: the delayed acks due by now leave, and the acks that reached it apply. */
+  /** Send a delayed ack as of its due time. */
+  private sendAck(pending: PendingAck): void {
+    pending.target.acks!.to.cancel(pending.event!);
+    pending.event = undefined;
+    const now = this.now;
+    this.now = pending.due;
+    pending.ack.sendAck();
+    this.now = now;
+  }
+
+  /** Bring machine `m` up to now: the delayed acks for it due by now leave, and the acks that reached it apply. */
   catchUp(m: SimulatedMachine): void {
     if (this.watched?.has(m)) this.watchedChanged = true;
     const acks = m.acks;
     if (!acks) return;
-    if (acks.own.size) this.sendDue(acks.own);
     if (acks.to.size) this.sendDue(acks.to);
     const arrivals = acks.arrivals;
     if (!arrivals.size) return;
@@ -327,7 +350,7 @@ export class Simulation {
     const now = this.now;
     for (let due = acks.peekTime(); due !== undefined && due <= now; due = acks.peekTime()) {
       const pending = acks.pop()!.arg as PendingAck;
-      this.dropAck(pending);
+      pending.event = undefined;
       this.now = due;
       pending.ack.sendAck();
     }
@@ -338,13 +361,18 @@ export class Simulation {
   releaseArrivals(m: SimulatedMachine): void {
     const arrivals = m.acks?.arrivals;
     if (!arrivals) return;
-    for (let event = arrivals.pop(); event; event = arrivals.pop()) this.queue.add(event.at, this.deliver, event.arg as Delivery);
+    for (let event = arrivals.pop(); event; event = arrivals.pop()) {
+      // Popping took its handler out (see EventQueue.pop): it goes back in with it.
+      event.fn = this.deliver;
+      this.queue.insert(event);
+    }
   }
 
   /** Before the network's conditions change: every delayed ack due by now leaves under the old ones. */
   sendDueAcks(): void {
-    for (const m of this.machines.values()) if (m.acks?.own.size) this.sendDue(m.acks.own);
+    for (const m of this.machines.values()) if (m.acks?.to.size) this.sendDue(m.acks.to);
   }
+
 
   /** Record a node failure; the run loop stops and throws it. */
   fail(message: string, cause: unknown): void {
@@ -385,19 +413,28 @@ export class Simulation {
   }
 }
 
-interface Delivery {
-  from: SimulatedMachine;
-  target: SimulatedMachine | undefined;
-  packet: Packet;
-  wire: string | undefined;
-  sentAt: number;
+/** A packet on its way to a machine: its own event (the handler gets it back as its argument). */
+class Delivery implements SimEvent {
+  seq = 0;
+  fn: ((arg: never) => void) | undefined;
+  readonly arg: Delivery = this;
+
+  constructor(
+    readonly at: number,
+    deliver: (d: Delivery) => void,
+    readonly from: SimulatedMachine,
+    readonly target: SimulatedMachine | undefined,
+    readonly packet: Packet,
+    readonly wire: string | undefined,
+    readonly sentAt: number,
+  ) {
+    this.fn = deliver as (arg: never) => void;
+  }
 }
 
 /** A machine's share of the lazy acks. */
 class MachineAcks {
-  /** Its own delayed acks, not yet sent. */
-  readonly own = new EventQueue();
-  /** Delayed acks of other machines, addressed to it, not yet sent. */
+  /** Delayed acks addressed to it, not yet sent. */
   readonly to = new EventQueue();
   /** Acks sent to it and not yet applied, by arrival time. */
   readonly arrivals = new EventQueue();
@@ -405,13 +442,12 @@ class MachineAcks {
   prompt = false;
 }
 
-/** A delayed ack not yet sent: in its sender's `own` acks and its target's `to` acks (`other`). */
+/** A link's delayed ack, armed (`event`, in its target's queue) or not. */
 interface PendingAck {
-  readonly from: SimulatedMachine;
-  target: SimulatedMachine | undefined;
+  target: SimulatedMachine;
   readonly ack: DelayedAck;
-  own: SimEvent | undefined;
-  other: SimEvent | undefined;
+  due: number;
+  event: SimEvent | undefined;
 }
 
 const noop = (): void => undefined;
