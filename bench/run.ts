@@ -1,7 +1,8 @@
 /**
  * `npm run bench` — how fast each mode is and how cost grows with size. Prints a table and writes
  * bench-results.json. `npm run bench -- --quick` runs the small sizes only (seconds).
- * Each simulated size runs in a child process of its own, so its peak memory is its own.
+ * Each simulated size runs in a child process of its own, so its peak memory is its own; sweeps
+ * run as nested Playwright runs (bench/sweep.ts).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -49,6 +50,63 @@ const checkerOut = execFileSync(process.execPath, ['--import', 'tsx', 'bench/che
 const checkers = checkerOut.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 for (const row of checkers) console.log(`checkers   ${row.bench}  operations=${row.operations}  keys=${row.keys}  verdict=${row.verdict}  ms=${row.ms}`);
 
+// Sweeps (bench/sweep.ts): the seed scenario through a real nested `npx playwright test` with one
+// worker, its whole process timed; the same seeds with the determinism check on; serialize: true in
+// process. Runs alternate and the median is taken: a shared machine's load falls on both sides.
+const sweepSeeds = quick ? 200 : 2_000;
+const rounds = quick ? 1 : 3;
+const median = (rows: Record<string, unknown>[], key: string) => [...rows.map((r) => Number(r[key]))].sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
+const plainRuns: Record<string, unknown>[] = [];
+const checkRuns: Record<string, unknown>[] = [];
+for (let round = 0; round < rounds; round++) {
+  plainRuns.push(child('bench/sweep.ts', ['playwright', String(sweepSeeds), 'plain']));
+  // Under --quick a second nested Playwright run would more than double the quick bench's time.
+  if (!quick) checkRuns.push(child('bench/sweep.ts', ['playwright', String(sweepSeeds), 'check']));
+}
+const plainWall = median(plainRuns, 'wallMs');
+const seedSweep = {
+  scenario: 'seed scenario (systems/sum/scenario.ts seedScenarioUsers, every output leaf reaching 6)',
+  measured: 'npx playwright test --workers=1, the whole process (start, collection, worker, fixtures, reporter)',
+  seeds: sweepSeeds,
+  workers: 1,
+  wallMs: plainWall,
+  testMs: median(plainRuns, 'testMs'),
+  seedsPerMinutePerCore: Math.round(sweepSeeds / (plainWall / 60_000)),
+  runs: plainRuns,
+};
+console.log(
+  `sweep      seed scenario with Playwright  seeds=${sweepSeeds}  workers=1  wall=${plainWall} ms  seeds/min/core=${seedSweep.seedsPerMinutePerCore}  ` +
+    `(inside the tests ${seedSweep.testMs} ms; median of ${rounds})`,
+);
+let determinism: Record<string, unknown> = { skipped: '--quick' };
+if (!quick) {
+  const checkWall = median(checkRuns, 'wallMs');
+  determinism = {
+    measured: 'with Playwright, as a user pays for it: CHECK_DETERMINISM=1 npx playwright test over the same seeds, one worker, against the plain run',
+    seeds: sweepSeeds,
+    wallMs: checkWall,
+    testMs: median(checkRuns, 'testMs'),
+    costRatio: +(checkWall / plainWall).toFixed(2),
+    // Without the processes' start: every seed runs twice, so this one is 2x before any checking.
+    testsRatio: +(median(checkRuns, 'testMs') / seedSweep.testMs).toFixed(2),
+    runs: checkRuns,
+  };
+  console.log(
+    `sweep      determinism check, with Playwright (CHECK_DETERMINISM=1, same ${sweepSeeds} seeds)  wall=${checkWall} ms  cost=${determinism.costRatio}x  ` +
+      `(inside the tests: ${determinism.testsRatio}x, each seed run twice)`,
+  );
+} else {
+  console.log('sweep      determinism check  skipped under --quick');
+}
+const serialize = child('bench/sweep.ts', ['serialize', quick ? '50' : '500', quick ? '100' : '1000']) as {
+  seedScenario: { seeds: number; ratio: number };
+  sum: { users: number; ratio: number };
+};
+console.log(
+  `sweep      SIM_SERIALIZE, in process (distzero/sim, serialize: true)  seed scenario x${serialize.seedScenario.seeds}: cost=${serialize.seedScenario.ratio}x  ` +
+    `sum of ${serialize.sum.users} users: cost=${serialize.sum.ratio}x`,
+);
+
 let virtual: Record<string, unknown> = { skipped: '--quick' };
 if (!quick) {
   virtual = child('bench/virtual.ts', []);
@@ -63,6 +121,7 @@ const results = {
   core,
   idle,
   checkers,
+  sweep: { seedSweep, determinism, serialize },
   virtual,
 };
 fs.writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);

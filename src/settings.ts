@@ -42,6 +42,8 @@ export const settingsSchema = z.object({
   /** Seed sweeps (`--grep @sweep`): how many seeds, starting where. Nightly: SWEEP_SEEDS=10000. */
   SWEEP_SEEDS: int(0, 10_000_000, 50),
   SWEEP_FROM: int(0, 2 ** 31 - 1, 1),
+  /** Seeds per Playwright test in a batched sweep (`sweepSeeds`): few tests in the report, each a second or two. */
+  SWEEP_BATCH: int(1, 10_000_000, 200),
   /** The swarm (`--grep @swarm`) replayed in every mode: one seed's faults, on containers and instances too. */
   SWARM_SEED: int(0, 2 ** 31 - 1, 57),
   /** The register sweep: how many seeds of the register workload (from SWEEP_FROM) one test runs. */

@@ -8,11 +8,27 @@ test.describe('speed', () => {
     test.setTimeout(120_000);
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], { encoding: 'utf8' });
     await testInfo.attach('bench', { body: out, contentType: 'text/plain' });
-    const results = JSON.parse(fs.readFileSync('bench-results.json', 'utf8')) as { simulated: { exact: boolean; delivered: number }[]; idle: { bytesPerIdleNode: number } };
+    const results = JSON.parse(fs.readFileSync('bench-results.json', 'utf8')) as {
+      simulated: { exact: boolean; delivered: number }[];
+      idle: { bytesPerIdleNode: number };
+      sweep: {
+        seedSweep: { seeds: number; workers: number; seedsPerMinutePerCore: number; runs: { seedRuns: number }[] };
+        determinism: { skipped?: string };
+        serialize: { seedScenario: { ratio: number }; sum: { ratio: number } };
+      };
+    };
     expect(results.simulated).toHaveLength(4);
     expect(results.simulated.every((row) => row.exact && row.delivered > 0)).toBe(true);
     expect(results.idle.bytesPerIdleNode).toBeGreaterThan(0);
     expect(out).toContain('delivered/s=');
+    // The sweep rows: a nested Playwright run that ran every seed, and the serialize ratios.
+    expect(results.sweep.seedSweep).toMatchObject({ seeds: 200, workers: 1, runs: [{ seedRuns: 200 }] });
+    expect(results.sweep.seedSweep.seedsPerMinutePerCore).toBeGreaterThan(0);
+    expect(results.sweep.determinism).toEqual({ skipped: '--quick' });
+    expect(results.sweep.serialize.seedScenario.ratio).toBeGreaterThan(0);
+    expect(results.sweep.serialize.sum.ratio).toBeGreaterThan(0);
+    expect(out).toMatch(/seeds\/min\/core=\d+/);
+    expect(out).toMatch(/SIM_SERIALIZE.*cost=[\d.]+x/);
   });
 
   test('with SIM_SERIALIZE on, every packet survives a JSON round trip and validation', { tag: '@simulated' }, async ({ newSystem }) => {

@@ -1,61 +1,43 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import { expect, test } from 'distzero/test';
 import { childEnvironment } from 'distzero/tools';
+import { readSweepReport } from './sweep-report.ts';
 
-interface JsonTest {
-  status: string;
-  results: { status: string; errors: { message?: string }[]; attachments: { name: string; body?: string }[] }[];
-}
-interface JsonSuite {
-  title: string;
-  specs: { title: string; tests: JsonTest[] }[];
-  suites?: JsonSuite[];
-}
-
-/** Run the sweep in a Playwright run of its own; return each seed's outcome from its JSON report. */
-function sweep(env: Record<string, string>, extra: string[], report: string) {
-  const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=simulated', '--grep', '@sweep', '--reporter=json', ...extra], {
+/** Run the sweep in a Playwright run of its own; read each batch and each seed back from its JSON report. */
+function sweep(env: Record<string, string>, output: string, report: string) {
+  const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=simulated', '--grep', '@sweep', '--reporter=json', `--output=${output}`], {
     env: childEnvironment({ ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report }),
     encoding: 'utf8',
   });
-  const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { suites: JsonSuite[] };
-  const outcomes = new Map<number, { status: string; error: string; replay: string | undefined }>();
-  const visit = (suite: JsonSuite) => {
-    for (const spec of suite.specs) {
-      const seed = Number(/seed (\d+)/.exec(spec.title)?.[1]);
-      const result = spec.tests[0]!.results[0]!;
-      const replay = result.attachments.find((a) => a.name === 'replay')?.body;
-      outcomes.set(seed, {
-        status: result.status,
-        error: (result.errors[0]?.message ?? '').split('\n')[0]!,
-        replay: replay ? Buffer.from(replay, 'base64').toString('utf8').trim() : undefined,
-      });
-    }
-    suite.suites?.forEach(visit);
-  };
-  json.suites.forEach(visit);
-  return { status: run.status, outcomes };
+  return { status: run.status, ...readSweepReport(report) };
 }
 
 test.describe('sweeps find seed-dependent bugs', () => {
-  test('a bug that shows only under some seeds is found, named with its replay command, and the replay fails the same way', { tag: '@simulated' }, async ({}, testInfo) => {
+  test('a bug that shows only under some seeds is found, every failing seed named with its replay command, and the replay fails the same way', { tag: '@simulated' }, async ({}, testInfo) => {
     test.setTimeout(180_000);
-    const planted = sweep({ SWEEP_PLANTED_BUG: '1', SWEEP_SEEDS: '40', SWEEP_FROM: '1' }, [`--output=${testInfo.outputPath('sweep')}`], testInfo.outputPath('sweep.json'));
-    const failed = [...planted.outcomes].filter(([, o]) => o.status !== 'passed');
-    const passed = [...planted.outcomes].filter(([, o]) => o.status === 'passed');
-    expect(planted.outcomes.size).toBe(40);
+    const planted = sweep({ SWEEP_PLANTED_BUG: '1', SWEEP_SEEDS: '40', SWEEP_FROM: '1', SWEEP_BATCH: '10' }, testInfo.outputPath('sweep'), testInfo.outputPath('sweep.json'));
     expect(planted.status).toBe(1);
+    // Four tests of ten seeds, each of which ran every one of its seeds, failures or not.
+    expect(planted.batches.map((b) => b.title).sort()).toEqual(['seeds 1–10', 'seeds 11–20', 'seeds 21–30', 'seeds 31–40'].sort());
+    for (const batch of planted.batches) expect(batch.ran, batch.title).toBe(10);
+    expect([...planted.seeds.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const failed = [...planted.seeds].filter(([, o]) => o.status === 'failed');
+    const passed = [...planted.seeds].filter(([, o]) => o.status === 'passed');
     expect(failed.length, 'some seeds expose the planted bug').toBeGreaterThan(0);
     expect(passed.length, 'the calm seeds do not').toBeGreaterThan(0);
+    for (const [seed, outcome] of failed) {
+      expect(outcome.replay).toBe(`SWEEP_FROM=${seed} SWEEP_SEEDS=1 SWEEP_PLANTED_BUG=1 npx playwright test --project=simulated --grep @sweep`);
+      expect(outcome.error, `seed ${seed}'s error`).toMatch(/^Error: every output leaf totals \d+$/);
+      expect(outcome.digest, `seed ${seed}'s trace digest`).toMatch(/\S/);
+    }
 
-    const [seed, outcome] = failed[0]!;
-    expect(outcome.replay).toBe(`SWEEP_FROM=${seed} SWEEP_SEEDS=1 SWEEP_PLANTED_BUG=1 npx playwright test --project=simulated --grep @sweep`);
-    // Replay exactly as printed: the same seed fails again, with the same error.
+    // Replay the last failing seed (a batch's first would prove less) exactly as printed: that one
+    // seed alone runs, and fails again with the same error after the same run.
+    const [seed, outcome] = failed.at(-1)!;
     const assignments = Object.fromEntries([...outcome.replay!.matchAll(/(\w+)=(\S+)/g)].slice(0, 3).map((m) => [m[1]!, m[2]!]));
-    const replayed = sweep(assignments, [`--output=${testInfo.outputPath('replay')}`], testInfo.outputPath('replay.json'));
-    expect([...replayed.outcomes.keys()]).toEqual([seed]);
-    expect(replayed.outcomes.get(seed)!.status).not.toBe('passed');
-    expect(replayed.outcomes.get(seed)!.error).toBe(outcome.error);
+    const replayed = sweep(assignments, testInfo.outputPath('replay'), testInfo.outputPath('replay.json'));
+    expect(replayed.batches.map((b) => b.title)).toEqual([`seed ${seed}`]);
+    expect([...replayed.seeds.keys()]).toEqual([seed]);
+    expect(replayed.seeds.get(seed)).toEqual(outcome);
   });
 });
