@@ -22,15 +22,18 @@ function commit(): string {
 const machine = { commit: commit(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version };
 console.log(`bench      commit ${machine.commit}  node ${machine.node}  ${machine.cpus} cores (${machine.cpu})`);
 const sizes = quick ? [10, 100] : [10, 100, 1_000, 10_000];
+/** The calm rows go on to 100,000 users (one process: what a machine of this kind holds). */
+const calmSizes = quick ? sizes : [...sizes, 100_000];
 
 function child(script: string, args: string[]): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  // Room for the 100,000-user row (V8's default old space is smaller than what it needs).
+  const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=12288', '--import', 'tsx', script, ...args], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
 const simulated: Record<string, unknown>[] = [];
 for (const faults of ['none', 'lossy']) {
-  for (const users of sizes) {
+  for (const users of faults === 'none' ? calmSizes : sizes) {
     const row = child('bench/sim-case.ts', ['sum', String(users), faults]);
     simulated.push(row);
     console.log(
@@ -40,8 +43,16 @@ for (const faults of ['none', 'lossy']) {
     );
   }
 }
+// How cost grows with size: ns per delivered message at the largest calm size over that at 100 users.
+const calm = (users: number) => simulated.find((row) => row.faults === 'none' && row.users === users);
+const largest = calm(calmSizes.at(-1)!)!;
+const scaling = { users: largest.users, versusUsers: 100, ratio: +(Number(largest.nsPerDelivered) / Number(calm(100)!.nsPerDelivered)).toFixed(2) };
+console.log(`simulated  cost per delivered at ${scaling.users} users / at 100 users = ${scaling.ratio}x`);
 const core = child('bench/sim-case.ts', ['core', quick ? '100' : '1000']);
-console.log(`simulated  core, users=${core.users}, no batching  exact=${core.exact}  delivered=${core.delivered}  wall=${core.wallMs} ms  delivered/s=${core.deliveredPerSec}  ns/delivered=${core.nsPerDelivered}`);
+console.log(
+  `simulated  core, users=${core.users}, no batching  exact=${core.exact}  delivered=${core.delivered}  wall=${core.wallMs} ms  delivered/s=${core.deliveredPerSec}  ` +
+    `ns/delivered=${core.nsPerDelivered}  events/delivered=${(Number(core.events) / Number(core.delivered)).toFixed(2)}`,
+);
 const idle = child('bench/sim-case.ts', ['idle', quick ? '1000' : '10000']);
 console.log(`simulated  idle nodes=${idle.nodes}  bytes per idle node (machine + node)=${idle.bytesPerIdleNode}`);
 
@@ -118,6 +129,7 @@ const results = {
   machine,
   quick,
   simulated,
+  scaling,
   core,
   idle,
   checkers,
