@@ -1,14 +1,15 @@
 import { expect, test } from '../../fixtures/index.ts';
 import { sequenceDiagram } from '../../src/spawners/simulated/sequence-diagram.ts';
-import { Trace } from '../../src/spawners/simulated/trace.ts';
+import { Trace, traceParty } from '../../src/spawners/simulated/trace.ts';
 
 const simulated = { tag: '@simulated' };
 
 /** A run of `n` deliveries m1 -> m2, message i carrying `i`, one per virtual ms. */
 function run(n: number, keep: number): Trace {
   const trace = new Trace(50, keep);
+  const [m1, m2] = [traceParty('m1'), traceParty('m2')];
   for (let i = 0; i < n; i++) {
-    trace.add(i, 'deliver', 'm1', 'm2', i, { type: 'data', from: 'a', to: 'b', inc: 'x', seq: i + 1, ackTo: { kind: 'sim', machineId: 'm1' }, message: { type: 'note', i } });
+    trace.add(i, 'deliver', m1, m2, i, { type: 'data', from: 'a', to: 'b', inc: 'x', seq: i + 1, ackTo: { kind: 'sim', machineId: 'm1' }, message: { type: 'note', i } });
   }
   return trace;
 }

@@ -97,7 +97,8 @@ export abstract class Spawner {
   abstract readonly mode: Mode;
   abstract readonly systemId: string;
   private readonly startedAt = Date.now();
-  private readonly names = new Map<string, string>();
+  /** The machines this spawner made, by id (the simulated one looks them up in its simulation instead). */
+  private readonly spawned = new Map<string, SpawnedMachine>();
 
   constructor(
     protected readonly logger: Logger,
@@ -124,15 +125,20 @@ export abstract class Spawner {
     return undefined;
   }
 
-  /** Remember a machine's name, for messages about it. */
+  /** Remember a machine this spawner made (for `spawnedMachine`, and its name for messages). */
   protected named(machine: SpawnedMachine): SpawnedMachine {
-    this.names.set(machine.id, machine.name);
+    this.spawned.set(machine.id, machine);
     return machine;
+  }
+
+  /** A machine this spawner made, or undefined. */
+  spawnedMachine(machineId: string): SpawnedMachine | undefined {
+    return this.spawned.get(machineId);
   }
 
   /** A machine's name for messages (its id when it has none). */
   protected nameOf(machineId: string): string {
-    return this.names.get(machineId) ?? machineId;
+    return this.spawnedMachine(machineId)?.name ?? machineId;
   }
 
   /** A fresh id: seeded in simulation, random in real modes. */

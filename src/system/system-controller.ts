@@ -30,7 +30,6 @@ export interface WaitForOptions<T> {
 }
 
 export class SystemController {
-  private readonly machines = new Map<string, SpawnedMachine>();
   /** Fault kinds this test asked for. */
   readonly requested = new Set<FaultKind>();
   /**
@@ -87,7 +86,6 @@ export class SystemController {
 
   async createMachines(names: readonly string[]): Promise<MachineRef[]> {
     const spawned = await this.spawner.createMachines(names.map((name) => ({ name })));
-    for (const machine of spawned) this.machines.set(machine.id, machine);
     this.logger.info({ machines: spawned.map((m) => `${m.name}=${m.id}`) }, 'machines created');
     return spawned.map(({ id, name }) => ({ id, name }));
   }
@@ -114,7 +112,7 @@ export class SystemController {
   call<S extends KindSchemas, T extends RequestName<S>>(node: Handle<S>, request: RequestInput<S, T>, options: { timeoutMs?: number } = {}): Promise<ReplyOf<S, T>> {
     // Not async: one promise per call, not one per layer (a poll of every output makes thousands).
     // What an async function would reject with is rejected the same way.
-    if (!this.machines.has(node.machineId)) return Promise.reject(new UnknownMachineError({ machineId: node.machineId }));
+    if (!this.spawner.spawnedMachine(node.machineId)) return Promise.reject(new UnknownMachineError({ machineId: node.machineId }));
     const body = request as Body;
     const what = `call ${String(body.type)} on node ${node.id}`;
     return this.spawner.request(node.machineId, { type: 'call_node', nodeId: node.id, request: body }, { timeoutMs: options.timeoutMs, what }) as Promise<ReplyOf<S, T>>;
@@ -248,7 +246,7 @@ export class SystemController {
   }
 
   private machine(machineId: string): SpawnedMachine {
-    const machine = this.machines.get(machineId);
+    const machine = this.spawner.spawnedMachine(machineId);
     if (!machine) throw new UnknownMachineError({ machineId });
     return machine;
   }

@@ -18,6 +18,7 @@ import { Rng } from '../../runtime/rng.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import type { SimEvent } from './event-queue.ts';
 import { Simulation, type SimulatedMachine } from './simulation.ts';
+import { traceParty } from './trace.ts';
 
 export interface SimulatedSpawnerOptions {
   seed: number;
@@ -63,6 +64,9 @@ type Refused = Extract<Opened<unknown>, { ok: false }>;
  * and the drive stops once for all of them rather than once per call; each call still costs a round
  * trip of virtual time. The faults a test injects are between machines, never on this link.
  */
+/** The test, as the trace names it. */
+const TEST_PARTY = traceParty('test');
+
 const TEST_LINK_MS = calmNetwork.latencyMs + calmNetwork.jitterMs;
 
 /**
@@ -111,7 +115,8 @@ export class SimulatedSpawner extends Spawner {
   async createMachines(specs: readonly MachineSpec[]): Promise<SpawnedMachine[]> {
     return specs.map(({ name }) => {
       const machine = this.sim.addMachine(this.newId(name), name);
-      return { id: machine.id, name, transport: machine.transport };
+      // The simulated machine is its own record (id, name, transport): nothing more to keep per machine.
+      return machine;
     });
   }
 
@@ -141,7 +146,7 @@ export class SimulatedSpawner extends Spawner {
 
   /** The request reaches its machine: the process it was meant for answers it, now or later. */
   private readonly arrived = (call: PendingCall): void => {
-    this.sim.trace.add(this.sim.now, 'api', 'test', call.machineId, this.sim.now, call.type);
+    this.sim.trace.add(this.sim.now, 'api', TEST_PARTY, call.machine, this.sim.now, call.type);
     if (call.machine.manager !== call.target) return this.fail(call, new MachineDownError({ machineId: call.machineId, machine: call.options.machine }));
     this.sim.catchUp(call.machine);
     // A probe's read of a node: from now on, what happens on its machine may change what it reads.
@@ -288,9 +293,9 @@ export class SimulatedSpawner extends Spawner {
     return this.sim.queue.peekTime() === this.sim.now;
   };
 
-  /** The simulation knows every machine's name: no table of names beside it. */
-  protected override nameOf(machineId: string): string {
-    return this.sim.machines.get(machineId)?.name ?? machineId;
+  /** The simulation knows every machine: no table beside it. */
+  override spawnedMachine(machineId: string): SpawnedMachine | undefined {
+    return this.sim.machines.get(machineId);
   }
 
   override now(): number {

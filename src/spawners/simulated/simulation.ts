@@ -15,9 +15,9 @@ import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
 import { sealedLength } from '../../runtime/wire.ts';
 import { EventQueue, type SimEvent } from './event-queue.ts';
 import { NetworkModel, calmNetwork } from '../../runtime/network-model.ts';
-import { Rng } from '../../runtime/rng.ts';
+import { Rng, fnv1a } from '../../runtime/rng.ts';
 import { SimulationError } from './simulation-error.ts';
-import { Trace } from './trace.ts';
+import { Trace, traceParty, type TraceParty } from './trace.ts';
 
 export interface SimulationOptions {
   seed: number;
@@ -52,7 +52,9 @@ const NO_RAW_STATS: Readonly<RawStats> = Object.freeze({ sent: 0, delivered: 0, 
  * node's `resume` re-arming its own timers). So a node whose resume forgets something fails here
  * as it would on a real machine.
  */
-export class SimulatedMachine implements MachineHost {
+export class SimulatedMachine implements MachineHost, TraceParty {
+  /** Its id hashed, for the trace's digest (every event names two machines). */
+  readonly traceCode: number;
   /** How nodes reach this machine (the spawner hands the same object to the test). */
   readonly transport: Transport;
 
@@ -72,11 +74,17 @@ export class SimulatedMachine implements MachineHost {
 
   constructor(
     private readonly sim: Simulation,
-    readonly id: string,
+    id: string,
     readonly name: string,
   ) {
     this.transport = { machineId: id, address: { kind: 'sim', machineId: id } };
+    this.traceCode = fnv1a(id);
     this.manager = this.boot();
+  }
+
+  /** Its id, kept once (in its transport). */
+  get id(): string {
+    return this.transport.machineId;
   }
 
   get address(): Address {
@@ -249,7 +257,7 @@ export class Simulation {
     const copies = network.decide(from.id, to.machineId, sealedBytes, packet);
     // A corrupted packet arrives, and its receiver's frame authentication throws it away.
     if (copies === 0 || network.lastCorrupted) {
-      this.trace.add(sentAt, 'lost', from.id, to.machineId, sentAt, packet);
+      this.trace.add(sentAt, 'lost', from, target ?? traceParty(to.machineId), sentAt, packet);
       return;
     }
     const wire = this.options.serialize ? JSON.stringify(packet) : undefined;
@@ -273,7 +281,7 @@ export class Simulation {
 
   private arrive(d: Delivery, manager: NodeManager): void {
     const arrived = d.wire === undefined ? d.packet : packetSchema.parse(JSON.parse(d.wire));
-    this.trace.add(this.now, 'deliver', d.from.id, d.target!.id, d.sentAt, arrived);
+    this.trace.add(this.now, 'deliver', d.from, d.target!, d.sentAt, arrived);
     manager.receivePacket(arrived);
   }
 

@@ -50,6 +50,17 @@ export function describeEvent(e: TraceEvent): string {
   return `${e.t.toFixed(3)} ${e.kind} ${e.fromMachine}>${e.toMachine} ${typeof e.what === 'string' ? e.what : describePacket(e.what)}`;
 }
 
+/** Who an event is between (a machine, or the test): its id, and that id hashed once for the digest. */
+export interface TraceParty {
+  readonly id: string;
+  readonly traceCode: number;
+}
+
+/** A party known by its id alone (the test; a machine that does not exist). */
+export function traceParty(id: string): TraceParty {
+  return { id, traceCode: fnv1a(id) };
+}
+
 export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
@@ -75,11 +86,13 @@ export class Trace {
     private readonly keep = 2000,
   ) {}
 
-  add(t: number, kind: TraceKind, fromMachine: string, toMachine: string, sentAt: number, what: Packet | string): void {
+  add(t: number, kind: TraceKind, from: TraceParty, to: TraceParty, sentAt: number, what: Packet | string): void {
+    const fromMachine = from.id;
+    const toMachine = to.id;
     this.mix(Math.round(t * 1000));
     this.mix(KIND_CODE[kind]);
-    this.mix(this.hashString(fromMachine));
-    this.mix(this.hashString(toMachine));
+    this.mix(from.traceCode);
+    this.mix(to.traceCode);
     if (typeof what === 'string') this.mix(this.hashString(what));
     else this.mixPacket(what);
     this.count++;
@@ -147,10 +160,7 @@ export class Trace {
     this.h2 ^= this.h2 >>> 16;
   }
 
-  /**
-   * Hashed afresh each time: ids and types are short, and at ten thousand machines a table of their
-   * hashes cost more (a lookup that misses the cache, and bytes per machine) than hashing them.
-   */
+  /** Message types are short: hashed afresh each time (machines' ids are hashed once, see TraceParty). */
   private hashString(s: string): number {
     return fnv1a(s);
   }
