@@ -1,16 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { expect, test } from 'distzero/test';
-import { childEnvironment } from 'distzero/tools';
-import { readSweepReport } from './sweep-report.ts';
+import { nestedSweep } from './sweep-report.ts';
 
 /** The seed scenario's sweep with the determinism check on, in a Playwright run of its own. */
-function checkedSweep(env: Record<string, string>, output: string, report: string) {
-  const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=simulated', '--grep', '@seed-sweep', '--reporter=json', `--output=${output}`], {
-    env: childEnvironment({ ...env, CHECK_DETERMINISM: '1', PLAYWRIGHT_JSON_OUTPUT_NAME: report }),
-    encoding: 'utf8',
-  });
-  return { status: run.status, ...readSweepReport(report) };
-}
+const checkedSweep = (env: Record<string, string>, output: string, report: string) => nestedSweep('@seed-sweep', { ...env, CHECK_DETERMINISM: '1' }, output, report);
 
 test.describe('sweeps under the determinism check', () => {
   test('each seed of a batch is compared with its own other run; a seed that diverges is named, with a replay that diverges again', { tag: '@simulated' }, async ({}, testInfo) => {

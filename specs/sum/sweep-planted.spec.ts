@@ -1,16 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { expect, test } from 'distzero/test';
-import { childEnvironment } from 'distzero/tools';
-import { readSweepReport } from './sweep-report.ts';
+import { nestedSweep } from './sweep-report.ts';
 
 /** Run the sweep in a Playwright run of its own; read each batch and each seed back from its JSON report. */
-function sweep(env: Record<string, string>, output: string, report: string) {
-  const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=simulated', '--grep', '@sweep', '--reporter=json', `--output=${output}`], {
-    env: childEnvironment({ ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report }),
-    encoding: 'utf8',
-  });
-  return { status: run.status, ...readSweepReport(report) };
-}
+const sweep = (env: Record<string, string>, output: string, report: string) => nestedSweep('@sweep', env, output, report);
 
 test.describe('sweeps find seed-dependent bugs', () => {
   test('a bug that shows only under some seeds is found, every failing seed named with its replay command, and the replay fails the same way', { tag: '@simulated' }, async ({}, testInfo) => {

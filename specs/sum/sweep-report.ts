@@ -4,7 +4,18 @@
  * annotation per failing seed holding its replay command, and `failed-seeds.txt` with each failing
  * seed's first error line and trace digest.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { childEnvironment } from 'distzero/tools';
+
+/** Run the sweeps tagged `grep` in a Playwright run of their own; its exit status and its batches and seeds. */
+export function nestedSweep(grep: string, env: Record<string, string>, output: string, report: string) {
+  const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=simulated', '--grep', grep, '--reporter=json', `--output=${output}`], {
+    env: childEnvironment({ ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report }),
+    encoding: 'utf8',
+  });
+  return { status: run.status, ...readSweepReport(report) };
+}
 
 interface JsonAnnotation {
   type: string;
