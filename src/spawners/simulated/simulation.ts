@@ -123,9 +123,11 @@ export class SimulatedMachine implements MachineHost, TraceParty {
   crash(): void {
     const manager = this.manager;
     if (!manager) throw new Error(`machine ${this.name} is already down`);
-    // What reached it before the crash is in its journal; what is still on its way finds it down.
+    // What reached it before the crash is in its journal; what is still on its way finds it down
+    // (or restarted), and what its peers owe it leaves on time.
     this.sim.catchUp(this);
     this.sim.releaseArrivals(this);
+    this.sim.releaseAcksTo(this);
     const journal = JSON.stringify(manager.snapshot());
     manager.close();
     this.past = { journal, stats: { ...this.linkStats }, raw: { ...this.rawStats } };
@@ -297,18 +299,21 @@ export class Simulation {
    *   - the network's conditions change: it left under the old ones.
    * Acks that reached a machine are applied, in arrival order and with the clock at each arrival,
    * before anything happens on it. The network decides each ack's fate as for an eager one. Only a
-   * link whose window is full (awaitAcks) or a machine that crashes (its acks still in flight find
-   * it down, or restarted) needs acks on time: those become events.
+   * link whose window is full (awaitAcks) or a machine that crashes needs its acks on time: those
+   * become events (the acks in flight to a crashed machine, and those its peers still owe it, then
+   * find it down, or restarted, exactly as eager ones would).
    */
 
   /** Arm `from`'s delayed ack, due at `due` (true time), for the machine at `to`. */
   deferAck(from: SimulatedMachine, due: number, to: Address, ack: DelayedAck): void {
     const target = (to.kind === 'sim' ? this.machines.get(to.machineId) : undefined) ?? from;
     // One record per link, armed again and again: an ack costs one slot in its target's queue.
-    const pending = ((ack.ackTimer as PendingAck | undefined) ??= { target, ack, due, event: undefined });
+    const pending = ((ack.ackTimer as PendingAck | undefined) ??= { target, ack, due, event: undefined, queue: undefined });
+    const queue = (target.acks ??= new MachineAcks()).to;
     pending.target = target;
     pending.due = due;
-    pending.event = (target.acks ??= new MachineAcks()).to.add(due, noop, pending);
+    pending.queue = queue;
+    pending.event = queue.add(due, noop, pending);
   }
 
   /** A delayed ack's link is about to change: if the ack is due, it goes first (see above). */
@@ -323,18 +328,43 @@ export class Simulation {
   dropAck(pending: PendingAck | undefined): void {
     if (!pending?.event) return;
     if (pending.due <= this.now) return this.sendAck(pending);
-    pending.target.acks!.to.cancel(pending.event);
+    pending.queue!.cancel(pending.event);
     pending.event = undefined;
   }
 
-  /** Send a delayed ack as of its due time. */
+  /** Take a delayed ack out of its queue and send it as of its due time. */
   private sendAck(pending: PendingAck): void {
-    pending.target.acks!.to.cancel(pending.event!);
+    pending.queue!.cancel(pending.event!);
     pending.event = undefined;
+    this.sendAsOf(pending);
+  }
+
+  private sendAsOf(pending: PendingAck): void {
     const now = this.now;
     this.now = pending.due;
     pending.ack.sendAck();
     this.now = now;
+  }
+
+  /** A delayed ack that became an event (its target crashed): it leaves at its due time. */
+  private readonly ackDue = (pending: PendingAck): void => {
+    pending.event = undefined;
+    pending.ack.sendAck();
+  };
+
+  /**
+   * `m` crashed: the delayed acks its peers owe it leave at their due times as events, so each finds
+   * it down, or restarted, as it would (lazily, one sent after its restart would reach the new
+   * process even if it was due while it was down).
+   */
+  releaseAcksTo(m: SimulatedMachine): void {
+    const owed = m.acks?.to;
+    if (!owed) return;
+    for (let event = owed.pop(); event; event = owed.pop()) {
+      const pending = event.arg as PendingAck;
+      pending.queue = this.queue;
+      pending.event = this.queue.add(pending.due, this.ackDue, pending);
+    }
   }
 
   /** Bring machine `m` up to now: the delayed acks for it due by now leave, and the acks that reached it apply. */
@@ -359,10 +389,8 @@ export class Simulation {
     for (let due = acks.peekTime(); due !== undefined && due <= now; due = acks.peekTime()) {
       const pending = acks.pop()!.arg as PendingAck;
       pending.event = undefined;
-      this.now = due;
-      pending.ack.sendAck();
+      this.sendAsOf(pending);
     }
-    this.now = now;
   }
 
   /** Acks on their way to `m` become events: it waits on them, or is about to crash. */
@@ -450,12 +478,13 @@ class MachineAcks {
   prompt = false;
 }
 
-/** A link's delayed ack, armed (`event`, in its target's queue) or not. */
+/** A link's delayed ack, armed (`event`, in `queue`: its target's, or the agenda's) or not. */
 interface PendingAck {
   target: SimulatedMachine;
   readonly ack: DelayedAck;
   due: number;
   event: SimEvent | undefined;
+  queue: EventQueue | undefined;
 }
 
 const noop = (): void => undefined;
