@@ -74,17 +74,12 @@ export class SimulatedMachine implements MachineHost, TraceParty {
 
   constructor(
     private readonly sim: Simulation,
-    id: string,
+    readonly id: string,
     readonly name: string,
   ) {
     this.transport = { machineId: id, address: { kind: 'sim', machineId: id } };
     this.traceCode = fnv1a(id);
     this.manager = this.boot();
-  }
-
-  /** Its id, kept once (in its transport). */
-  get id(): string {
-    return this.transport.machineId;
   }
 
   get address(): Address {
