@@ -82,6 +82,39 @@ function offTheWire(request: ApiRequest): ApiRequest | Refused {
   return opened.ok ? opened.value.request : opened;
 }
 
+/**
+ * What crosses the test's link at one instant shares one event: the link's delay is fixed, so a
+ * thousand reads made together arrive together and, answered at once, come back together, two
+ * events in all rather than two thousand. Each is handled in the order it was sent, as separate
+ * events at one instant would be.
+ */
+class Crossings {
+  private at = Number.NaN;
+  private batch: PendingCall[] | undefined;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly handle: (call: PendingCall) => void,
+  ) {}
+
+  add(call: PendingCall): void {
+    const at = this.sim.now + TEST_LINK_MS;
+    if (this.batch && this.at === at) {
+      this.batch.push(call);
+      return;
+    }
+    const batch = [call];
+    this.batch = batch;
+    this.at = at;
+    this.sim.queue.add(at, this.land, batch);
+  }
+
+  private readonly land = (batch: PendingCall[]): void => {
+    if (this.batch === batch) this.batch = undefined;
+    for (const call of batch) this.handle(call);
+  };
+}
+
 export class SimulatedSpawner extends Spawner {
   readonly mode = 'simulated' as const;
   /** Answers are made by NodeManagers in this process: their types hold without re-validation. */
@@ -96,6 +129,8 @@ export class SimulatedSpawner extends Spawner {
     super(logger, options.systems);
     this.systemId = systemId;
     this.sim = new Simulation({ seed: options.seed, logger, registry: options.systems.registry, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, recordAll: options.recordAll ?? false });
+    this.requests = new Crossings(this.sim, this.arrived);
+    this.answers = new Crossings(this.sim, this.answered);
   }
 
   get seed(): number {
@@ -139,7 +174,7 @@ export class SimulatedSpawner extends Spawner {
       const deadline = this.sim.now + Math.max(0, options.timeoutMs);
       const call = new PendingCall(machineId, machine, target, request.type, offTheWire(request), options, deadline, resolve, reject);
       this.track(call);
-      this.sim.queue.add(this.sim.now + TEST_LINK_MS, this.arrived, call);
+      this.requests.add(call);
       this.startDriving(queueMicrotask);
     });
   }
@@ -162,13 +197,17 @@ export class SimulatedSpawner extends Spawner {
   /** The answer leaves the machine, copied as JSON would carry it, and takes a calm delay back. */
   private respond(call: PendingCall, response: ApiResponse): void {
     call.answer = wireCopy(response);
-    this.sim.queue.add(this.sim.now + TEST_LINK_MS, this.answered, call);
+    this.answers.add(call);
   }
 
   private readonly answered = (call: PendingCall): void => {
     if (!this.settle(call)) return;
     call.resolve(call.answer!);
   };
+
+  /** Requests on their way to machines, and answers on their way back (see Crossings). */
+  private readonly requests: Crossings;
+  private readonly answers: Crossings;
 
   private fail(call: PendingCall, error: unknown): void {
     if (this.settle(call)) call.reject(error);
