@@ -43,6 +43,18 @@ for (const faults of ['none', 'lossy']) {
     );
   }
 }
+// The same calm rows warm: untimed runs first in the same process (what a sweep's later seeds see),
+// four of the small size (each lasts a fraction of a second), one of 10,000 users.
+const warm: Record<string, unknown>[] = [];
+for (const users of quick ? [100] : [1_000, 10_000]) {
+  const row = child('bench/sim-case.ts', ['sum', String(users), 'none', users >= 10_000 ? '1' : '4']);
+  warm.push(row);
+  console.log(
+    `simulated  users=${String(users).padStart(6)}  warm (after ${row.warmRuns} untimed runs in the same process)  exact=${row.exact}  delivered=${String(row.delivered).padStart(9)}  ` +
+      `wall=${String(row.wallMs).padStart(6)} ms  delivered/s=${String(row.deliveredPerSec).padStart(8)}  ns/delivered=${String(row.nsPerDelivered).padStart(6)}  ` +
+      `events/delivered=${(Number(row.events) / Number(row.delivered)).toFixed(2)}`,
+  );
+}
 // How cost grows with size: ns per delivered message at the largest calm size over that at 100 users.
 const calm = (users: number) => simulated.find((row) => row.faults === 'none' && row.users === users);
 const largest = calm(calmSizes.at(-1)!)!;
@@ -129,6 +141,7 @@ const results = {
   machine,
   quick,
   simulated,
+  warm,
   scaling,
   core,
   idle,

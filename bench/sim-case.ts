@@ -1,6 +1,6 @@
 /**
  * One simulated measurement, in a process of its own so its memory is its own:
- *   node --expose-gc --import tsx bench/sim-case.ts sum <users> <faults: none|lossy>
+ *   node --expose-gc --import tsx bench/sim-case.ts sum <users> <faults: none|lossy> [<untimed runs first>]
  *   node --expose-gc --import tsx bench/sim-case.ts idle <nodes>
  *   node --expose-gc --import tsx bench/sim-case.ts core <users>   (no batching; only the delivery phase is timed)
  * Prints one JSON line.
@@ -10,8 +10,9 @@ import systems from '../distzero.config.ts';
 import { buildSumSystem, manyUsers, spawnOutput, totals, waitForTotals } from '../systems/sum/scenario.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-const [kind = 'sum', sizeArg = '10', faults = 'none'] = process.argv.slice(2);
+const [kind = 'sum', sizeArg = '10', faults = 'none', warmArg = '0'] = process.argv.slice(2);
 const size = Number(sizeArg);
+const warmRuns = Number(warmArg);
 let peakRss = process.memoryUsage().rss;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 
@@ -56,6 +57,16 @@ if (kind === 'core') {
   const after = process.memoryUsage().heapUsed;
   console.log(JSON.stringify({ kind, nodes: size, bytesPerIdleNode: Math.round((after - before) / size), keepAlive: machines.length }));
 } else {
+  // Warm rows (`sum <users> none <n>`) run the same scenario n times first, untimed, in this process:
+  // the timed run then shows V8's steady state, as in a sweep's thousandth seed, not its warm-up.
+  for (let run = 0; run < warmRuns; run++) {
+    const earlier = simulate({ seed: 1, systems });
+    if (faults === 'lossy') await earlier.configureNetwork({ drop: 0.1, duplicate: 0.05 });
+    const sum = await buildSumSystem(earlier, manyUsers(size, 10, 25), { flushMs: 10 });
+    await waitForTotals(earlier, sum.outputLeaves, sum.expectedTotal, 3_600_000, { pollMs: 250, root: sum.output });
+    await earlier.close();
+  }
+  gc();
   const system = simulate({ seed: 1, systems });
   if (faults === 'lossy') await system.configureNetwork({ drop: 0.1, duplicate: 0.05 });
   const users = manyUsers(size, 10, 25);
@@ -78,6 +89,7 @@ if (kind === 'core') {
       kind,
       users: size,
       faults,
+      warmRuns,
       exact: seen.every((t) => t === sum.expectedTotal),
       expectedTotal: sum.expectedTotal,
       machines: sum.machines.length,

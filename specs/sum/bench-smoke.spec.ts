@@ -10,6 +10,8 @@ test.describe('speed', () => {
     await testInfo.attach('bench', { body: out, contentType: 'text/plain' });
     const results = JSON.parse(fs.readFileSync('bench-results.json', 'utf8')) as {
       simulated: { exact: boolean; delivered: number }[];
+      warm: { exact: boolean; delivered: number; warmRuns: number }[];
+      scaling: { ratio: number };
       idle: { bytesPerIdleNode: number };
       sweep: {
         seedSweep: { seeds: number; workers: number; seedsPerMinutePerCore: number; runs: { seedRuns: number }[] };
@@ -19,6 +21,9 @@ test.describe('speed', () => {
     };
     expect(results.simulated).toHaveLength(4);
     expect(results.simulated.every((row) => row.exact && row.delivered > 0)).toBe(true);
+    expect(results.warm).toMatchObject([{ exact: true, warmRuns: 4 }]);
+    expect(results.warm[0]!.delivered).toBeGreaterThan(0);
+    expect(results.scaling.ratio).toBeGreaterThan(0);
     expect(results.idle.bytesPerIdleNode).toBeGreaterThan(0);
     expect(out).toContain('delivered/s=');
     // The sweep rows: a nested Playwright run that ran every seed, and the serialize ratios.
