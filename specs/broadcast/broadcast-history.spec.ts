@@ -19,6 +19,12 @@ test.describe('broadcast history', () => {
       };
       const batch = (process: number, from: number) => Array.from({ length: 4 }, (_, i) => process * 1000 + from + i);
       await Promise.all([0, 1, 2].map((p) => client(p, net.nodes[p]!, batch(p, 0))));
+      // The loss must be seen to fire: a few dozen datagrams can all get through 10% loss, so more
+      // values go out (a bounded number of batches) until one has been dropped.
+      for (let more = 1; (await system.faultCounts()).drops === 0 && more <= 10; more++) {
+        await Promise.all([0, 1, 2].map((p) => client(p, net.nodes[p]!, batch(p, 100 + 10 * more))));
+        await system.pass(100);
+      }
       await system.partition(net.machines.slice(0, 2), net.machines.slice(2));
       await Promise.all([0, 1, 2].map((p) => client(p, net.nodes[p]!, batch(p, 10))));
       // Held for some gossip rounds (every 50 ms): the calls alone take a few ms on real machines,

@@ -23,7 +23,8 @@ test.describe('seeds', () => {
 
   test('a replay command names one test by file and line, and selects exactly that test', { tag: '@simulated' }, async () => {
     // The failing example's replay names examples/failing-sum.spec.ts:<line> (see the report spec).
-    const list = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--list', '-c', 'examples/playwright.config.ts', '--project=simulated', 'examples/failing-sum.spec.ts:4'], { encoding: 'utf8' });
+    // The list reporter: the examples' HTML report folder belongs to the report spec, which may be running now.
+    const list = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--list', '--reporter=list', '-c', 'examples/playwright.config.ts', '--project=simulated', 'examples/failing-sum.spec.ts:4'], { encoding: 'utf8' });
     expect(list.stdout).toContain('Total: 1 test in 1 file');
   });
 });
