@@ -58,15 +58,15 @@ class PendingCall {
 
 type Refused = Extract<Opened<unknown>, { ok: false }>;
 
+/** The test, as the trace names it. */
+const TEST_PARTY = traceParty('test');
+
 /**
  * The test's own link to every machine: a calm link's mean one-way delay, without jitter. Calls made
  * together (a Promise.all over a thousand nodes) then arrive together and are answered together,
  * and the drive stops once for all of them rather than once per call; each call still costs a round
  * trip of virtual time. The faults a test injects are between machines, never on this link.
  */
-/** The test, as the trace names it. */
-const TEST_PARTY = traceParty('test');
-
 const TEST_LINK_MS = calmNetwork.latencyMs + calmNetwork.jitterMs;
 
 /**
@@ -402,9 +402,11 @@ export class SimulatedSpawner extends Spawner {
         throw new WaitTimeoutError(`the system went quiet at ${this.sim.now.toFixed(1)} virtual ms and never came to ${options.what} (seed ${this.seed})`);
       }
       this.sim.runUntil(Math.min(deadline, this.sim.now + step));
-      if (probe.onlyNodes && this.sim.watched) this.sim.runWhile(this.nothingReadChangedBefore(deadline));
-      // Nothing it read changed before the deadline: the clock moves on to it, and the last check runs.
-      if (!this.sim.watchedChanged && !this.sim.idle()) this.sim.now = Math.max(this.sim.now, deadline);
+      if (probe.onlyNodes && this.sim.watched) {
+        this.sim.runWhile(this.nothingReadChangedBefore(deadline));
+        // Nothing it read changed before the deadline: the clock moves on to it, and the last check runs.
+        if (!this.sim.watchedChanged && !this.sim.idle()) this.sim.now = Math.max(this.sim.now, deadline);
+      }
     }
   }
 
