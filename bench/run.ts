@@ -31,16 +31,18 @@ function child(script: string, args: string[]): Record<string, unknown> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
+const eventsPerDelivered = (row: Record<string, unknown>) => (Number(row.events) / Number(row.delivered)).toFixed(2);
+/** What every sum row prints: correctness, size, time and rates. */
+const sumColumns = (row: Record<string, unknown>) =>
+  `exact=${row.exact}  delivered=${String(row.delivered).padStart(9)}  wall=${String(row.wallMs).padStart(6)} ms  delivered/s=${String(row.deliveredPerSec).padStart(8)}  ` +
+  `ns/delivered=${String(row.nsPerDelivered).padStart(6)}  events/delivered=${eventsPerDelivered(row)}`;
+
 const simulated: Record<string, unknown>[] = [];
 for (const faults of ['none', 'lossy']) {
   for (const users of faults === 'none' ? calmSizes : sizes) {
     const row = child('bench/sim-case.ts', ['sum', String(users), faults]);
     simulated.push(row);
-    console.log(
-      `simulated  users=${String(users).padStart(6)}  faults=${faults.padEnd(5)}  exact=${row.exact}  delivered=${String(row.delivered).padStart(9)}  ` +
-        `wall=${String(row.wallMs).padStart(6)} ms  delivered/s=${String(row.deliveredPerSec).padStart(8)}  ns/delivered=${String(row.nsPerDelivered).padStart(6)}  ` +
-        `events/delivered=${(Number(row.events) / Number(row.delivered)).toFixed(2)}  sim/wall=${String(row.simToWall).padStart(6)}  peak RSS=${row.peakRssMiB} MiB`,
-    );
+    console.log(`simulated  users=${String(users).padStart(6)}  faults=${faults.padEnd(5)}  ${sumColumns(row)}  sim/wall=${String(row.simToWall).padStart(6)}  peak RSS=${row.peakRssMiB} MiB`);
   }
 }
 // The same calm rows warm: untimed runs first in the same process (what a sweep's later seeds see),
@@ -49,11 +51,7 @@ const warm: Record<string, unknown>[] = [];
 for (const users of quick ? [100] : [1_000, 10_000]) {
   const row = child('bench/sim-case.ts', ['sum', String(users), 'none', users >= 10_000 ? '1' : '4']);
   warm.push(row);
-  console.log(
-    `simulated  users=${String(users).padStart(6)}  warm (after ${row.warmRuns} untimed runs in the same process)  exact=${row.exact}  delivered=${String(row.delivered).padStart(9)}  ` +
-      `wall=${String(row.wallMs).padStart(6)} ms  delivered/s=${String(row.deliveredPerSec).padStart(8)}  ns/delivered=${String(row.nsPerDelivered).padStart(6)}  ` +
-      `events/delivered=${(Number(row.events) / Number(row.delivered)).toFixed(2)}`,
-  );
+  console.log(`simulated  users=${String(users).padStart(6)}  warm (after ${row.warmRuns} untimed runs in the same process)  ${sumColumns(row)}`);
 }
 // How cost grows with size: ns per delivered message at the largest calm size over that at 100 users.
 const calm = (users: number) => simulated.find((row) => row.faults === 'none' && row.users === users);
@@ -63,7 +61,7 @@ console.log(`simulated  cost per delivered at ${scaling.users} users / at 100 us
 const core = child('bench/sim-case.ts', ['core', quick ? '100' : '1000']);
 console.log(
   `simulated  core, users=${core.users}, no batching  exact=${core.exact}  delivered=${core.delivered}  wall=${core.wallMs} ms  delivered/s=${core.deliveredPerSec}  ` +
-    `ns/delivered=${core.nsPerDelivered}  events/delivered=${(Number(core.events) / Number(core.delivered)).toFixed(2)}`,
+    `ns/delivered=${core.nsPerDelivered}  events/delivered=${eventsPerDelivered(core)}`,
 );
 const idle = child('bench/sim-case.ts', ['idle', quick ? '1000' : '10000']);
 console.log(`simulated  idle nodes=${idle.nodes}  bytes per idle node (machine + node)=${idle.bytesPerIdleNode}`);

@@ -7,10 +7,12 @@
  */
 import { simulate } from 'distzero/sim';
 import systems from '../distzero.config.ts';
-import { buildSumSystem, manyUsers, spawnOutput, totals, waitForTotals } from '../systems/sum/scenario.ts';
+import { buildSumSystem, manyUsers, spawnOutput, totals } from '../systems/sum/scenario.ts';
+import { buildManyUsers, manyUserSystem, runManyUsers, waitManyUsers, type Faults } from './many-users.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-const [kind = 'sum', sizeArg = '10', faults = 'none', warmArg = '0'] = process.argv.slice(2);
+const [kind = 'sum', sizeArg = '10', faultsArg = 'none', warmArg = '0'] = process.argv.slice(2);
+const faults = faultsArg as Faults;
 const size = Number(sizeArg);
 const warmRuns = Number(warmArg);
 let peakRss = process.memoryUsage().rss;
@@ -59,25 +61,16 @@ if (kind === 'core') {
 } else {
   // Warm rows (`sum <users> none <n>`) run the same scenario n times first, untimed, in this process:
   // the timed run then shows V8's steady state, as in a sweep's thousandth seed, not its warm-up.
-  for (let run = 0; run < warmRuns; run++) {
-    const earlier = simulate({ seed: 1, systems });
-    if (faults === 'lossy') await earlier.configureNetwork({ drop: 0.1, duplicate: 0.05 });
-    const sum = await buildSumSystem(earlier, manyUsers(size, 10, 25), { flushMs: 10 });
-    await waitForTotals(earlier, sum.outputLeaves, sum.expectedTotal, 3_600_000, { pollMs: 250, root: sum.output });
-    await earlier.close();
-  }
+  for (let run = 0; run < warmRuns; run++) await runManyUsers(size, faults);
   gc();
-  const system = simulate({ seed: 1, systems });
-  if (faults === 'lossy') await system.configureNetwork({ drop: 0.1, duplicate: 0.05 });
-  const users = manyUsers(size, 10, 25);
+  const system = await manyUserSystem(faults);
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  const sum = await buildSumSystem(system, users, { flushMs: 10 });
+  const sum = await buildManyUsers(system, size);
   const virtualAtBuilt = system.now();
   sampleRss();
   const timer = setInterval(sampleRss, 50);
-  // Reading every output costs an API call each: wait on the output root first, and check every 250 virtual ms, not every 50.
-  await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 3_600_000, { pollMs: 250, root: sum.output });
+  await waitManyUsers(system, sum);
   clearInterval(timer);
   sampleRss();
   const wallMs = performance.now() - wall0;

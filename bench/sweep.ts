@@ -77,10 +77,11 @@ if (kind === 'playwright') {
   );
 } else if (kind === 'serialize') {
   // Loaded here only: the other measurement's process should start as quickly as it can.
-  const [{ simulate }, { default: systems }, { buildSumSystem, manyUsers, seedScenarioUsers, waitForTotals }] = await Promise.all([
+  const [{ simulate }, { default: systems }, { buildSumSystem, seedScenarioUsers, waitForTotals }, { runManyUsers }] = await Promise.all([
     import('distzero/sim'),
     import('../distzero.config.ts'),
     import('../systems/sum/scenario.ts'),
+    import('./many-users.ts'),
   ]);
   const users = Number(variant);
   const seedScenario = async (serialize: boolean) => {
@@ -91,13 +92,8 @@ if (kind === 'playwright') {
       await system.close();
     }
   };
-  // The 1,000-user row of the table (npm run bench): batching roots, the output root waited on first, reads every 250 virtual ms.
-  const manyUserSum = async (serialize: boolean) => {
-    const system = simulate({ seed: 1, systems, serialize });
-    const sum = await buildSumSystem(system, manyUsers(users, 10, 25), { flushMs: 10 });
-    await waitForTotals(system, sum.outputLeaves, sum.expectedTotal, 3_600_000, { pollMs: 250, root: sum.output });
-    await system.close();
-  };
+  // The 1,000-user row of the table (npm run bench).
+  const manyUserSum = (serialize: boolean) => runManyUsers(users, 'none', { serialize });
   const timed = async (work: () => Promise<void>) => {
     const t0 = performance.now();
     await work();
