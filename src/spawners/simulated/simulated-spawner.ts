@@ -379,34 +379,37 @@ export class SimulatedSpawner extends Spawner {
   override async waitFor(check: Check, options: WaitOptions): Promise<void> {
     const deadline = this.sim.now + options.timeoutMs;
     const step = options.pollMs ?? 50;
-    for (;;) {
-      // Idle before the check means nothing changed while it ran (reads schedule nothing).
-      const quietBefore = this.sim.idle();
-      const probe = { onlyNodes: true };
-      this.probe = probe;
-      this.sim.watched = undefined;
-      this.sim.watchedChanged = false;
-      let held: boolean;
-      try {
-        held = await check();
-      } finally {
-        this.probe = undefined;
-      }
-      if (held) return this.unwatch();
-      if (this.sim.now >= deadline) {
+    try {
+      for (;;) {
+        // Idle before the check means nothing changed while it ran (reads schedule nothing).
+        const quietBefore = this.sim.idle();
+        // Each check watches afresh the machines it reads.
         this.unwatch();
-        throw new WaitTimeoutError(`timed out after ${options.timeoutMs} virtual ms waiting until ${options.what} (seed ${this.seed})`);
+        const probe = { onlyNodes: true };
+        this.probe = probe;
+        let held: boolean;
+        try {
+          held = await check();
+        } finally {
+          this.probe = undefined;
+        }
+        if (held) return;
+        if (this.sim.now >= deadline) {
+          throw new WaitTimeoutError(`timed out after ${options.timeoutMs} virtual ms waiting until ${options.what} (seed ${this.seed})`);
+        }
+        if (quietBefore && this.sim.idle()) {
+          throw new WaitTimeoutError(`the system went quiet at ${this.sim.now.toFixed(1)} virtual ms and never came to ${options.what} (seed ${this.seed})`);
+        }
+        this.sim.runUntil(Math.min(deadline, this.sim.now + step));
+        if (probe.onlyNodes && this.sim.watched) {
+          this.sim.runWhile(this.nothingReadChangedBefore(deadline));
+          // Nothing it read changed before the deadline: the clock moves on to it, and the last check runs.
+          if (!this.sim.watchedChanged && !this.sim.idle()) this.sim.now = Math.max(this.sim.now, deadline);
+        }
       }
-      if (quietBefore && this.sim.idle()) {
-        this.unwatch();
-        throw new WaitTimeoutError(`the system went quiet at ${this.sim.now.toFixed(1)} virtual ms and never came to ${options.what} (seed ${this.seed})`);
-      }
-      this.sim.runUntil(Math.min(deadline, this.sim.now + step));
-      if (probe.onlyNodes && this.sim.watched) {
-        this.sim.runWhile(this.nothingReadChangedBefore(deadline));
-        // Nothing it read changed before the deadline: the clock moves on to it, and the last check runs.
-        if (!this.sim.watchedChanged && !this.sim.idle()) this.sim.now = Math.max(this.sim.now, deadline);
-      }
+    } finally {
+      // However the wait ends (a node's failure included), no machine stays watched.
+      this.unwatch();
     }
   }
 

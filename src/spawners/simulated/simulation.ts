@@ -301,6 +301,8 @@ export class Simulation {
 
   /** Arm `from`'s delayed ack, due at `due` (true time), for the machine at `to`. */
   deferAck(from: SimulatedMachine, due: number, to: Address, ack: DelayedAck): void {
+    // An ack for a machine that does not exist waits in its sender's own queue: it is still sent
+    // (and lost on the way, as an eager one would be) when its sender catches up.
     const target = (to.kind === 'sim' ? this.machines.get(to.machineId) : undefined) ?? from;
     // One record per link, armed again and again: an ack costs one slot in its target's queue.
     const pending = ((ack.ackTimer as PendingAck | undefined) ??= { target, ack, due, event: undefined, queue: undefined });
