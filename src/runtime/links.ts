@@ -5,8 +5,7 @@
  * cumulatively. Nodes above never see a loss, a duplicate or a reordering.
  */
 import type { AckPacket, Address, Body, DataPacket } from '../messages/index.ts';
-import type { Cancel } from './machine-controller.ts';
-import type { DelayedAck, MachineHost } from './machine-host.ts';
+import type { DelayedAck, HostTimer, MachineHost } from './machine-host.ts';
 
 export interface LinkTiming {
   /** First retransmission timeout. */
@@ -33,6 +32,8 @@ class InFlight {
   private readonly sent: DataPacket[] = [];
   private readonly times: number[] = [];
   private head = 0;
+  /** The sequence number of the oldest packet in flight (they are consecutive). */
+  private firstSeq = 0;
 
   get length(): number {
     return this.sent.length - this.head;
@@ -51,26 +52,34 @@ class InFlight {
   }
 
   push(packet: DataPacket, at: number): void {
+    if (this.sent.length === this.head) this.firstSeq = packet.seq;
     this.sent.push(packet);
     this.times.push(at);
   }
 
-  /** Drop every packet up to sequence number `seq` (a cumulative ack); returns how many. */
+  /**
+   * Drop every packet up to sequence number `seq` (a cumulative ack); returns how many. A link's
+   * packets in flight have consecutive numbers, so the count is a subtraction: no packet is read.
+   */
   ackUpTo(seq: number): number {
     const sent = this.sent;
-    let head = this.head;
-    while (head < sent.length && sent[head]!.seq <= seq) head++;
-    const acked = head - this.head;
-    if (head === sent.length) {
+    const length = sent.length - this.head;
+    if (length === 0) return 0;
+    const acked = Math.min(length, Math.max(0, seq - this.firstSeq + 1));
+    if (acked === length) {
       // All acknowledged (the usual case): empty both, keeping their storage.
       sent.length = this.times.length = this.head = 0;
-    } else if (head > 64 && head * 2 > sent.length) {
+      return acked;
+    }
+    const head = this.head + acked;
+    if (head > 64 && head * 2 > sent.length) {
       sent.splice(0, head);
       this.times.splice(0, head);
       this.head = 0;
     } else {
       this.head = head;
     }
+    this.firstSeq += acked;
     return acked;
   }
 
@@ -108,18 +117,32 @@ class Fifo<T> {
   }
 }
 
-interface Outgoing {
-  readonly from: string;
-  readonly to: string;
-  address: Address;
-  nextSeq: number;
+/**
+ * The sending end of a link. It is its own retransmission timer (no closure per arming: on a quiet
+ * link one is armed for nearly every packet): armed while packets wait for acks, it resends only
+ * what has waited a full timeout, and re-arms for the oldest packet still waiting.
+ */
+class Outgoing implements HostTimer {
+  nextSeq = 1;
   /** Sent and not yet acknowledged, in sequence order, with when each was last sent. */
-  unacked: InFlight;
+  readonly unacked = new InFlight();
   /** Numbered but not yet sent: the window is full. */
-  waiting: Fifo<DataPacket>;
+  readonly waiting = new Fifo<DataPacket>();
   rto: number;
-  /** The one retransmission timer of this link, or undefined when none is armed. */
-  cancelTimer: Cancel | undefined;
+  timerHandle: unknown = undefined;
+
+  constructor(
+    private readonly links: ReliableLinks,
+    readonly from: string,
+    readonly to: string,
+    public address: Address,
+  ) {
+    this.rto = links.timing.initialRtoMs;
+  }
+
+  fire(): void {
+    this.links.onTimeout(this);
+  }
 }
 
 /**
@@ -200,13 +223,13 @@ export class ReliableLinks {
   constructor(
     private readonly host: MachineHost,
     private readonly deliver: Deliver,
-    private readonly timing: LinkTiming = defaultLinkTiming,
+    readonly timing: LinkTiming = defaultLinkTiming,
   ) {}
 
   send(from: string, to: string, address: Address, message: Body): void {
     let link = this.outgoing.get(from, to);
     if (!link) {
-      link = { from, to, address, nextSeq: 1, unacked: new InFlight(), waiting: new Fifo(), rto: this.timing.initialRtoMs, cancelTimer: undefined };
+      link = new Outgoing(this, from, to, address);
       this.outgoing.set(from, to, link);
     }
     link.address = address;
@@ -228,7 +251,7 @@ export class ReliableLinks {
   private transmitNew(link: Outgoing, packet: DataPacket): void {
     link.unacked.push(packet, this.host.now());
     this.host.transmit(link.address, packet);
-    if (!link.cancelTimer) this.armTimer(link, link.rto);
+    if (!link.timerHandle) this.host.armTimer(link.rto, link);
   }
 
   onData(packet: DataPacket): void {
@@ -278,10 +301,7 @@ export class ReliableLinks {
     // Progress: back to the first timeout. While packets wait for acks the armed timer stays (when
     // it fires it looks again); once every one is acknowledged it has nothing left to guard.
     link.rto = this.timing.initialRtoMs;
-    if (link.unacked.length === 0 && link.waiting.length === 0 && link.cancelTimer) {
-      link.cancelTimer();
-      link.cancelTimer = undefined;
-    }
+    if (link.unacked.length === 0 && link.waiting.length === 0 && link.timerHandle) this.host.disarmTimer(link);
     while (link.waiting.length > 0 && link.unacked.length < this.timing.window) this.transmitNew(link, link.waiting.shift());
   }
 
@@ -297,13 +317,13 @@ export class ReliableLinks {
   restore(snapshot: LinksSnapshot): void {
     const now = this.host.now();
     for (const o of snapshot.outgoing) {
-      const unacked = new InFlight();
-      for (const packet of o.unacked) unacked.push(packet, now);
-      const waiting = new Fifo<DataPacket>();
-      for (const packet of o.waiting) waiting.push(packet);
-      const link: Outgoing = { ...o, unacked, waiting, cancelTimer: undefined };
+      const link = new Outgoing(this, o.from, o.to, o.address);
+      link.nextSeq = o.nextSeq;
+      link.rto = o.rto;
+      for (const packet of o.unacked) link.unacked.push(packet, now);
+      for (const packet of o.waiting) link.waiting.push(packet);
       this.outgoing.set(o.from, o.to, link);
-      if (link.unacked.length > 0) this.armTimer(link, link.rto);
+      if (link.unacked.length > 0) this.host.armTimer(link.rto, link);
     }
     for (const i of snapshot.incoming) {
       const link = new Incoming(this.host, i.from, i.to, i.inc);
@@ -315,30 +335,27 @@ export class ReliableLinks {
 
   /** Stop every retransmission and acknowledgement timer (the machine is going away). */
   close(): void {
-    for (const link of this.outgoing.values()) link.cancelTimer?.();
+    for (const link of this.outgoing.values()) this.host.disarmTimer(link);
     for (const link of this.incoming.values()) if (link.ackTo) this.host.cancelAck(link);
   }
 
   /**
-   * One timer per link, armed lazily: acknowledgements never cancel or re-arm it. When it fires it
-   * resends only what has waited a full timeout, and re-arms for the oldest packet still waiting.
+   * A link's timer fired (one per link, armed lazily: acknowledgements never re-arm it). Resend only
+   * what has waited a full timeout, and re-arm for the oldest packet still waiting.
    */
-  private armTimer(link: Outgoing, delay: number): void {
-    link.cancelTimer = this.host.schedule(delay, () => {
-      link.cancelTimer = undefined;
-      if (link.unacked.length === 0) return;
-      const now = this.host.now();
-      // (A remainder under a microsecond counts as due: now + tiny can equal now in floating point.)
-      const remaining = link.rto - (now - link.unacked.sentAt(0));
-      if (remaining > 0.001) return this.armTimer(link, remaining);
-      const batch = Math.min(link.unacked.length, this.timing.resendBatch);
-      for (let i = 0; i < batch; i++) {
-        this.host.transmit(link.address, link.unacked.packet(i));
-        link.unacked.resent(i, now);
-      }
-      this.stats.retransmitted += batch;
-      link.rto = Math.min(link.rto * 2, this.timing.maxRtoMs);
-      this.armTimer(link, link.rto);
-    });
+  onTimeout(link: Outgoing): void {
+    if (link.unacked.length === 0) return;
+    const now = this.host.now();
+    // (A remainder under a microsecond counts as due: now + tiny can equal now in floating point.)
+    const remaining = link.rto - (now - link.unacked.sentAt(0));
+    if (remaining > 0.001) return this.host.armTimer(remaining, link);
+    const batch = Math.min(link.unacked.length, this.timing.resendBatch);
+    for (let i = 0; i < batch; i++) {
+      this.host.transmit(link.address, link.unacked.packet(i));
+      link.unacked.resent(i, now);
+    }
+    this.stats.retransmitted += batch;
+    link.rto = Math.min(link.rto * 2, this.timing.maxRtoMs);
+    this.host.armTimer(link.rto, link);
   }
 }

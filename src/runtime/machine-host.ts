@@ -15,6 +15,14 @@ export interface MachineHost {
   now(): number;
   schedule(delayMs: number, fn: () => void): Cancel;
   /**
+   * Arm `timer` to fire after `delayMs` (a link's retransmission timer, armed for nearly every
+   * packet on a quiet link): the owner is its own timer, so arming makes no closure. At most one
+   * arming per timer at a time.
+   */
+  armTimer(delayMs: number, timer: HostTimer): void;
+  /** Disarm an armed timer (a no-op when it is not armed). */
+  disarmTimer(timer: HostTimer): void;
+  /**
    * A delayed acknowledgement: after `delayMs`, `ack.sendAck()` transmits one packet to `to`, reading
    * only link state. A real runner arms a timer. The simulator runs it lazily, with its clock at the
    * due time, before anything after that time could tell (see settleAck): a calm network pays no
@@ -46,4 +54,12 @@ export interface DelayedAck {
   sendAck(): void;
   /** The host's handle on the armed ack (its timer), for cancelAck. */
   ackTimer: unknown;
+}
+
+/** A timer its owner arms again and again (see armTimer). */
+export interface HostTimer {
+  /** What to do when it fires (it is disarmed by then). */
+  fire(): void;
+  /** The host's handle on the armed timer; undefined when not armed. */
+  timerHandle: unknown;
 }

@@ -19,7 +19,7 @@ import { MachineClock } from './clock.ts';
 import { ApiServer, type ApiConnection, type ApiLimits } from './api-server.ts';
 import { describeError } from './errors.ts';
 import type { Cancel } from './machine-controller.ts';
-import type { DelayedAck, MachineHost } from './machine-host.ts';
+import type { DelayedAck, HostTimer, MachineHost } from './machine-host.ts';
 import { NetworkModel } from './network-model.ts';
 import { NodeManager, type MachineSnapshot } from './node-manager.ts';
 import { Rng, fnv1a } from './rng.ts';
@@ -120,6 +120,18 @@ export class MachineRunner implements MachineHost {
   schedule(delayMs: number, fn: () => void): Cancel {
     const timer = setTimeout(() => this.step(fn), this.clock.realDelay(delayMs));
     return () => clearTimeout(timer);
+  }
+
+  armTimer(delayMs: number, timer: HostTimer): void {
+    timer.timerHandle = this.schedule(delayMs, () => {
+      timer.timerHandle = undefined;
+      timer.fire();
+    });
+  }
+
+  disarmTimer(timer: HostTimer): void {
+    (timer.timerHandle as Cancel | undefined)?.();
+    timer.timerHandle = undefined;
   }
 
   scheduleAck(delayMs: number, _to: Address, ack: DelayedAck): void {

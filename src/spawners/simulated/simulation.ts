@@ -7,7 +7,7 @@ import type { Logger } from '../../logging.ts';
 import type { Address, Packet, Transport } from '../../messages/index.ts';
 import { packetSchema } from '../../messages/index.ts';
 import type { Cancel } from '../../runtime/machine-controller.ts';
-import type { DelayedAck, MachineHost } from '../../runtime/machine-host.ts';
+import type { DelayedAck, HostTimer, MachineHost } from '../../runtime/machine-host.ts';
 import type { LinkStats } from '../../runtime/links.ts';
 import { NodeManager, type MachineSnapshot, type RawStats } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
@@ -61,7 +61,7 @@ export class SimulatedMachine implements MachineHost, TraceParty {
   /** The running process; undefined while the machine is down. */
   manager: NodeManager | undefined;
   /** Bumped by every crash: a timer armed in an earlier life of the machine never fires. */
-  private life = 0;
+  life = 0;
   /**
    * Once it has crashed: what its process had journaled (undefined again once it restarted), and the
    * counters of its earlier lives (not part of the journal), carried into the next process.
@@ -170,6 +170,18 @@ export class SimulatedMachine implements MachineHost, TraceParty {
     });
   }
 
+  armTimer(delayMs: number, timer: HostTimer): void {
+    const event = new TimerEvent(this.sim.now + Math.max(0, delayMs / this.clock.rate), this.sim.fireTimer, this, timer);
+    this.sim.queue.insert(event);
+    timer.timerHandle = event;
+  }
+
+  disarmTimer(timer: HostTimer): void {
+    const event = timer.timerHandle as TimerEvent | undefined;
+    if (event) this.sim.queue.cancel(event);
+    timer.timerHandle = undefined;
+  }
+
   scheduleAck(delayMs: number, to: Address, ack: DelayedAck): void {
     this.sim.deferAck(this, this.sim.now + Math.max(0, delayMs / this.clock.rate), to, ack);
   }
@@ -263,6 +275,17 @@ export class Simulation {
     queue.insert(new Delivery(sentAt + network.firstDelay, this.deliver, from, target, packet, wire, sentAt));
     if (copies === 2) queue.insert(new Delivery(sentAt + network.secondDelay, this.deliver, from, target, packet, wire, sentAt));
   }
+
+  /** One handler for every armed HostTimer: it fires in the life of its machine it was armed in. */
+  readonly fireTimer = (e: TimerEvent): void => {
+    const machine = e.machine;
+    if (machine.life !== e.life) return;
+    // Acks that reached the machine apply first; the timer stays armed meanwhile, so a packet they
+    // let out of the window does not arm a second one.
+    this.catchUp(machine);
+    e.timer.timerHandle = undefined;
+    e.timer.fire();
+  };
 
   /** One handler for every delivery (see EventQueue): the packet reaches its machine, if it is up. */
   private readonly deliver = (d: Delivery) => {
@@ -462,6 +485,24 @@ class Delivery implements SimEvent {
     readonly sentAt: number,
   ) {
     this.fn = deliver as (arg: never) => void;
+  }
+}
+
+/** A HostTimer armed on a machine: its own event. */
+class TimerEvent implements SimEvent {
+  seq = 0;
+  fn: ((arg: never) => void) | undefined;
+  readonly arg: TimerEvent = this;
+  readonly life: number;
+
+  constructor(
+    readonly at: number,
+    fire: (e: TimerEvent) => void,
+    readonly machine: SimulatedMachine,
+    readonly timer: HostTimer,
+  ) {
+    this.fn = fire as (arg: never) => void;
+    this.life = machine.life;
   }
 }
 
