@@ -25,36 +25,43 @@ export const defaultLinkTiming: LinkTiming = { initialRtoMs: 100, maxRtoMs: 2000
 export type Deliver = (from: string, to: string, message: Body) => boolean;
 
 /**
- * A link's packets in flight, in sequence order, each with when it was last sent. Acknowledged
- * ones leave from the front by moving an index (shift or splice would move, or copy, the rest).
+ * A link's packets in flight, in sequence order, each with when it was last sent: a ring that only
+ * ever grows. Acknowledged packets leave by moving its head; on a quiet link one packet comes and
+ * goes at a time, and an array emptied by `length = 0` would give back its storage, to be
+ * allocated again by the next packet.
  */
 class InFlight {
-  private readonly sent: DataPacket[] = [];
-  private readonly times: number[] = [];
+  private sent: (DataPacket | undefined)[] = [undefined, undefined, undefined, undefined];
+  private times: number[] = [0, 0, 0, 0];
+  /** Slot of the oldest packet. */
   private head = 0;
+  length = 0;
   /** The sequence number of the oldest packet in flight (they are consecutive). */
   private firstSeq = 0;
 
-  get length(): number {
-    return this.sent.length - this.head;
+  /** The slot of the i-th oldest packet (the capacity is a power of two). */
+  private slot(i: number): number {
+    return (this.head + i) & (this.sent.length - 1);
   }
 
   packet(i: number): DataPacket {
-    return this.sent[this.head + i]!;
+    return this.sent[this.slot(i)]!;
   }
 
   sentAt(i: number): number {
-    return this.times[this.head + i]!;
+    return this.times[this.slot(i)]!;
   }
 
   resent(i: number, at: number): void {
-    this.times[this.head + i] = at;
+    this.times[this.slot(i)] = at;
   }
 
   push(packet: DataPacket, at: number): void {
-    if (this.sent.length === this.head) this.firstSeq = packet.seq;
-    this.sent.push(packet);
-    this.times.push(at);
+    if (this.length === this.sent.length) this.grow();
+    if (this.length === 0) this.firstSeq = packet.seq;
+    const slot = this.slot(this.length++);
+    this.sent[slot] = packet;
+    this.times[slot] = at;
   }
 
   /**
@@ -62,29 +69,25 @@ class InFlight {
    * packets in flight have consecutive numbers, so the count is a subtraction: no packet is read.
    */
   ackUpTo(seq: number): number {
-    const sent = this.sent;
-    const length = sent.length - this.head;
-    if (length === 0) return 0;
-    const acked = Math.min(length, Math.max(0, seq - this.firstSeq + 1));
-    if (acked === length) {
-      // All acknowledged (the usual case): empty both, keeping their storage.
-      sent.length = this.times.length = this.head = 0;
-      return acked;
-    }
-    const head = this.head + acked;
-    if (head > 64 && head * 2 > sent.length) {
-      sent.splice(0, head);
-      this.times.splice(0, head);
-      this.head = 0;
-    } else {
-      this.head = head;
-    }
+    const acked = Math.min(this.length, Math.max(0, seq - this.firstSeq + 1));
+    for (let i = 0; i < acked; i++) this.sent[this.slot(i)] = undefined;
+    this.head = this.slot(acked);
+    this.length -= acked;
     this.firstSeq += acked;
     return acked;
   }
 
   packets(): DataPacket[] {
-    return this.sent.slice(this.head);
+    return Array.from({ length: this.length }, (_, i) => this.packet(i));
+  }
+
+  private grow(): void {
+    const sent = this.packets();
+    const times = Array.from({ length: this.length }, (_, i) => this.sentAt(i));
+    const capacity = this.sent.length * 2;
+    this.sent = [...sent, ...new Array<undefined>(capacity - sent.length).fill(undefined)];
+    this.times = [...times, ...new Array<number>(capacity - times.length).fill(0)];
+    this.head = 0;
   }
 }
 
