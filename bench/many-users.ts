@@ -9,9 +9,9 @@ import { buildSumSystem, manyUsers, waitForTotals, type SumSystem } from '../sys
 
 export type Faults = 'none' | 'lossy';
 
-/** A simulated system on seed 1 for the scenario; `lossy` drops 10% and duplicates 5%. */
-export async function manyUserSystem(faults: Faults, options: { serialize?: boolean } = {}): Promise<SystemController> {
-  const system = simulate({ seed: 1, systems, serialize: options.serialize ?? false });
+/** A simulated system for the scenario, on seed 1 unless told; `lossy` drops 10% and duplicates 5%. */
+export async function manyUserSystem(faults: Faults, options: { serialize?: boolean; seed?: number } = {}): Promise<SystemController> {
+  const system = simulate({ seed: options.seed ?? 1, systems, serialize: options.serialize ?? false });
   if (faults === 'lossy') await system.configureNetwork({ drop: 0.1, duplicate: 0.05 });
   return system;
 }

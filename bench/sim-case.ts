@@ -1,6 +1,6 @@
 /**
  * One simulated measurement, in a process of its own so its memory is its own:
- *   node --expose-gc --import tsx bench/sim-case.ts sum <users> <faults: none|lossy> [<untimed runs first>]
+ *   node --expose-gc --import tsx bench/sim-case.ts sum <users> <faults: none|lossy> [<untimed runs first> [<seed>]]
  *   node --expose-gc --import tsx bench/sim-case.ts idle <nodes>
  *   node --expose-gc --import tsx bench/sim-case.ts core <users>   (no batching; only the delivery phase is timed)
  * Prints one JSON line.
@@ -11,7 +11,9 @@ import { buildSumSystem, manyUsers, spawnOutput, totals } from '../systems/sum/s
 import { buildManyUsers, manyUserSystem, runManyUsers, waitManyUsers, type Faults } from './many-users.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-const [kind = 'sum', sizeArg = '10', faultsArg = 'none', warmArg = '0'] = process.argv.slice(2);
+// The seed is 1 in the bench's rows; others are for comparing versions over several (a lossy run's
+// length is luck: it ends when its last lost packet is resent).
+const [kind = 'sum', sizeArg = '10', faultsArg = 'none', warmArg = '0', seedArg = '1'] = process.argv.slice(2);
 const faults = faultsArg as Faults;
 const size = Number(sizeArg);
 const warmRuns = Number(warmArg);
@@ -63,7 +65,7 @@ if (kind === 'core') {
   // the timed run then shows V8's steady state, as in a sweep's thousandth seed, not its warm-up.
   for (let run = 0; run < warmRuns; run++) await runManyUsers(size, faults);
   gc();
-  const system = await manyUserSystem(faults);
+  const system = await manyUserSystem(faults, { seed: Number(seedArg) });
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const sum = await buildManyUsers(system, size);
