@@ -70,6 +70,7 @@ if (kind === 'core') {
   const wall0 = performance.now();
   const sum = await buildManyUsers(system, size);
   const virtualAtBuilt = system.now();
+  const buildWallMs = performance.now() - wall0;
   sampleRss();
   const timer = setInterval(sampleRss, 50);
   await waitManyUsers(system, sum);
@@ -95,6 +96,7 @@ if (kind === 'core') {
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       virtualMs: Math.round(virtualMs),
       buildVirtualMs: Math.round(virtualAtBuilt),
+      buildWallMs: Math.round(buildWallMs),
       deliveredPerSec: Math.round(delivered / (wallMs / 1000)),
       simToWall: +(virtualMs / wallMs).toFixed(2),
       nsPerDelivered: Math.round((wallMs * 1e6) / delivered),
