@@ -31,6 +31,12 @@ function child(script: string, args: string[]): Record<string, unknown> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
+// The yardstick (bench/bare-loop.ts), at the start and again at the end: how fast this machine was
+// while the rows ran, and the limit the simulator core is held against.
+const bareLoop = () => child('bench/bare-loop.ts', [quick ? '1000000' : '5000000']);
+const bareAtStart = bareLoop();
+console.log(`machine    bare heap event loop (bench/bare-loop.ts) at the start: events/s=${bareAtStart.eventsPerSec}`);
+
 const eventsPerDelivered = (row: Record<string, unknown>) => (Number(row.events) / Number(row.delivered)).toFixed(2);
 /** What every sum row prints: correctness, size, time and rates. */
 const sumColumns = (row: Record<string, unknown>) =>
@@ -61,7 +67,8 @@ console.log(`simulated  cost per delivered at ${scaling.users} users / at 100 us
 const core = child('bench/sim-case.ts', ['core', quick ? '100' : '1000']);
 console.log(
   `simulated  core, users=${core.users}, no batching  exact=${core.exact}  delivered=${core.delivered}  wall=${core.wallMs} ms  delivered/s=${core.deliveredPerSec}  ` +
-    `ns/delivered=${core.nsPerDelivered}  events/delivered=${eventsPerDelivered(core)}`,
+    `ns/delivered=${core.nsPerDelivered}  events/delivered=${eventsPerDelivered(core)}  ` +
+    `events/s=${Math.round(Number(core.events) / (Number(core.wallMs) / 1000))} (the bare loop's ${(Number(core.events) / (Number(core.wallMs) / 1000) / Number(bareAtStart.eventsPerSec)).toFixed(3)})`,
 );
 const idle = child('bench/sim-case.ts', ['idle', quick ? '1000' : '10000']);
 console.log(`simulated  idle nodes=${idle.nodes}  bytes per idle node (machine + node)=${idle.bytesPerIdleNode}`);
@@ -134,9 +141,13 @@ if (!quick) {
   console.log(`virtual    ${JSON.stringify(virtual)}`);
 }
 
+const bareAtEnd = bareLoop();
+console.log(`machine    bare heap event loop at the end: events/s=${bareAtEnd.eventsPerSec} (${(Number(bareAtEnd.eventsPerSec) / Number(bareAtStart.eventsPerSec)).toFixed(2)}x the start)`);
+
 const results = {
   when: new Date().toISOString(),
   machine,
+  bareLoop: { atStart: bareAtStart, atEnd: bareAtEnd },
   quick,
   simulated,
   warm,
