@@ -161,7 +161,7 @@ class Incoming implements DelayedAck {
   ackTo: Address | undefined = undefined;
   /** Set once another incarnation's link replaced this one: its ack is no longer owed. */
   replaced = false;
-  ackTimer: unknown = undefined;
+  timerHandle: unknown = undefined;
 
   constructor(
     private readonly host: MachineHost,
@@ -170,7 +170,8 @@ class Incoming implements DelayedAck {
     readonly inc: string,
   ) {}
 
-  sendAck(): void {
+  /** The delayed ack goes. */
+  fire(): void {
     const ackTo = this.ackTo;
     if (this.replaced || !ackTo) return;
     this.ackTo = undefined;

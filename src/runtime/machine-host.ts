@@ -23,7 +23,7 @@ export interface MachineHost {
   /** Disarm an armed timer (a no-op when it is not armed). */
   disarmTimer(timer: HostTimer): void;
   /**
-   * A delayed acknowledgement: after `delayMs`, `ack.sendAck()` transmits one packet to `to`, reading
+   * A delayed acknowledgement: after `delayMs`, `ack.fire()` transmits one packet to `to`, reading
    * only link state. A real runner arms a timer. The simulator runs it lazily, with its clock at the
    * due time, before anything after that time could tell (see settleAck): a calm network pays no
    * event for its acknowledgements.
@@ -48,13 +48,12 @@ export interface MachineHost {
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void;
 }
 
-/** A link's delayed acknowledgement, as its host arms it (one object per link, armed again and again). */
-export interface DelayedAck {
-  /** Transmit the ack now: one packet, from the link's state as it is. */
-  sendAck(): void;
-  /** The host's handle on the armed ack (its timer), for cancelAck. */
-  ackTimer: unknown;
-}
+/**
+ * A link's delayed acknowledgement, as its host arms it (one object per link, armed again and
+ * again): a timer whose `fire` transmits the ack, one packet from the link's state as it is then.
+ * A real runner arms it as any timer; the simulator keeps its own record in `timerHandle`.
+ */
+export type DelayedAck = HostTimer;
 
 /** A timer its owner arms again and again (see armTimer). */
 export interface HostTimer {

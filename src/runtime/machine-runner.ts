@@ -134,16 +134,13 @@ export class MachineRunner implements MachineHost {
     timer.timerHandle = undefined;
   }
 
+  /** A real machine's delayed ack is a timer like any other. */
   scheduleAck(delayMs: number, _to: Address, ack: DelayedAck): void {
-    ack.ackTimer = this.schedule(delayMs, () => {
-      ack.ackTimer = undefined;
-      ack.sendAck();
-    });
+    this.armTimer(delayMs, ack);
   }
 
   cancelAck(ack: DelayedAck): void {
-    (ack.ackTimer as Cancel | undefined)?.();
-    ack.ackTimer = undefined;
+    this.disarmTimer(ack);
   }
 
   /** Its timer fires when due: nothing to settle. */

@@ -187,11 +187,11 @@ export class SimulatedMachine implements MachineHost, TraceParty {
   }
 
   cancelAck(ack: DelayedAck): void {
-    this.sim.dropAck(ack.ackTimer as PendingAck | undefined);
+    this.sim.dropAck(ack.timerHandle as PendingAck | undefined);
   }
 
   settleAck(ack: DelayedAck): void {
-    this.sim.settleAck(ack.ackTimer as PendingAck | undefined);
+    this.sim.settleAck(ack.timerHandle as PendingAck | undefined);
   }
 
   awaitAcks(): void {
@@ -328,7 +328,7 @@ export class Simulation {
     // (and lost on the way, as an eager one would be) when its sender catches up.
     const target = (to.kind === 'sim' ? this.machines.get(to.machineId) : undefined) ?? from;
     // One record per link, armed again and again: an ack costs one slot in its target's queue.
-    const pending = ((ack.ackTimer as PendingAck | undefined) ??= { target, ack, due, event: undefined, queue: undefined });
+    const pending = ((ack.timerHandle as PendingAck | undefined) ??= { target, ack, due, event: undefined, queue: undefined });
     const queue = (target.acks ??= new MachineAcks()).to;
     pending.target = target;
     pending.due = due;
@@ -362,14 +362,14 @@ export class Simulation {
   private sendAsOf(pending: PendingAck): void {
     const now = this.now;
     this.now = pending.due;
-    pending.ack.sendAck();
+    pending.ack.fire();
     this.now = now;
   }
 
   /** A delayed ack that became an event (its target crashed): it leaves at its due time. */
   private readonly ackDue = (pending: PendingAck): void => {
     pending.event = undefined;
-    pending.ack.sendAck();
+    pending.ack.fire();
   };
 
   /**
