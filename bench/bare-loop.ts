@@ -3,7 +3,7 @@
  * core approaches (issue 16). 10,000 pending events; each one run schedules the next at a
  * pseudo-random delay, as a message in flight schedules its delivery. No objects, no closures:
  * times in a Float64Array heap, payloads in an Int32Array beside it.
- *   node bench/bare-loop.ts [<events>]
+ *   node --import tsx bench/bare-loop.ts [<events>]
  * Prints one JSON line. Run at the bench's start and end, it shows how fast this machine was
  * while the rest ran (a shared machine's speed wanders; rows measured an hour apart differ by it).
  */

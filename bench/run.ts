@@ -78,10 +78,11 @@ const largest = calm(calmSizes.at(-1)!)!;
 const scaling = { users: largest.users, versusUsers: 100, ratio: +(Number(largest.nsPerDelivered) / Number(calm(100)!.nsPerDelivered)).toFixed(2) };
 console.log(`simulated  cost per delivered at ${scaling.users} users / at 100 users = ${scaling.ratio}x`);
 const core = child('bench/sim-case.ts', ['core', quick ? '100' : '1000']);
+const coreEventsPerSec = Number(core.events) / (Number(core.wallMs) / 1000);
 console.log(
   `simulated  core, users=${core.users}, no batching  exact=${core.exact}  delivered=${core.delivered}  wall=${core.wallMs} ms  delivered/s=${core.deliveredPerSec}  ` +
     `ns/delivered=${core.nsPerDelivered}  events/delivered=${eventsPerDelivered(core)}  ` +
-    `events/s=${Math.round(Number(core.events) / (Number(core.wallMs) / 1000))} (the bare loop's ${(Number(core.events) / (Number(core.wallMs) / 1000) / Number(bareAtStart.eventsPerSec)).toFixed(3)})`,
+    `events/s=${Math.round(coreEventsPerSec)} (the bare loop's ${(coreEventsPerSec / Number(bareAtStart.eventsPerSec)).toFixed(3)})`,
 );
 const idle = child('bench/sim-case.ts', ['idle', quick ? '1000' : '10000']);
 console.log(`simulated  idle nodes=${idle.nodes}  bytes per idle node (machine + node)=${idle.bytesPerIdleNode}`);
