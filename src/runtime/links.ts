@@ -81,12 +81,17 @@ class InFlight {
     return Array.from({ length: this.length }, (_, i) => this.packet(i));
   }
 
+  /** Twice the room, the packets moved to its front in order. */
   private grow(): void {
-    const sent = this.packets();
-    const times = Array.from({ length: this.length }, (_, i) => this.sentAt(i));
     const capacity = this.sent.length * 2;
-    this.sent = [...sent, ...new Array<undefined>(capacity - sent.length).fill(undefined)];
-    this.times = [...times, ...new Array<number>(capacity - times.length).fill(0)];
+    const sent = new Array<DataPacket | undefined>(capacity).fill(undefined);
+    const times = new Array<number>(capacity).fill(0);
+    for (let i = 0; i < this.length; i++) {
+      sent[i] = this.packet(i);
+      times[i] = this.sentAt(i);
+    }
+    this.sent = sent;
+    this.times = times;
     this.head = 0;
   }
 }

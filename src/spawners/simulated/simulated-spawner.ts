@@ -187,7 +187,7 @@ export class SimulatedSpawner extends Spawner {
     // A probe's read of a node: from now on, what happens on its machine may change what it reads.
     if (this.probe) {
       if (call.type === 'call_node') (this.sim.watched ??= new Set()).add(call.machine);
-      else this.probe.onlyNodes = false;
+      else this.probeReadsMoreThanNodes();
     }
     const arrives = call.arrives;
     if ('ok' in arrives) return this.respond(call, { ok: false, error: describeError(new InvalidRequestError({ reason: arrives.reason, detail: arrives.detail })) });
@@ -338,12 +338,12 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override now(): number {
-    if (this.probe) this.probe.onlyNodes = false;
+    this.probeReadsMoreThanNodes();
     return this.sim.now;
   }
 
   override simulationStats(): SimulationStats {
-    if (this.probe) this.probe.onlyNodes = false;
+    this.probeReadsMoreThanNodes();
     let delivered = 0;
     let retransmitted = 0;
     const raw: RawStats = { sent: 0, delivered: 0, toUnknownNode: 0 };
@@ -363,7 +363,7 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override digest(): string {
-    if (this.probe) this.probe.onlyNodes = false;
+    this.probeReadsMoreThanNodes();
     return this.sim.trace.digest();
   }
 
@@ -416,6 +416,11 @@ export class SimulatedSpawner extends Spawner {
   /** What a waiting check reads, while it runs: a check that reads only nodes waits for them to change. */
   private probe: { onlyNodes: boolean } | undefined;
 
+  /** The running check read something besides nodes (the clock, fault counts, ...): it is polled. */
+  private probeReadsMoreThanNodes(): void {
+    if (this.probe) this.probe.onlyNodes = false;
+  }
+
   private nothingReadChangedBefore(deadline: number): () => boolean {
     return () => !this.sim.watchedChanged && (this.sim.queue.peekTime() ?? Number.POSITIVE_INFINITY) <= deadline;
   }
@@ -452,7 +457,7 @@ export class SimulatedSpawner extends Spawner {
   }
 
   override async faultCounts(): Promise<FaultCounts> {
-    if (this.probe) this.probe.onlyNodes = false;
+    this.probeReadsMoreThanNodes();
     return { ...this.sim.network.faults, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 

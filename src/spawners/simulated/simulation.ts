@@ -131,7 +131,7 @@ export class SimulatedMachine implements MachineHost, TraceParty {
   }
 
   restart(): void {
-    if (this.sim.watched?.has(this)) this.sim.watchedChanged = true;
+    this.sim.noteChange(this);
     const journal = this.past?.journal;
     if (journal === undefined) throw new Error(`machine ${this.name} is up`);
     this.past!.journal = undefined;
@@ -161,13 +161,11 @@ export class SimulatedMachine implements MachineHost, TraceParty {
     this.clock = { baseTrue: this.sim.now, baseMachine: this.sim.now + offsetMs, rate };
   }
 
+  /** A timer of its own for `fn` (a node's): it fires as every HostTimer does (see fireTimer). */
   schedule(delayMs: number, fn: () => void): Cancel {
-    const life = this.life;
-    return this.sim.schedule(delayMs / this.clock.rate, () => {
-      if (this.life !== life) return;
-      this.sim.catchUp(this);
-      fn();
-    });
+    const timer: HostTimer = { fire: fn, timerHandle: undefined };
+    this.armTimer(delayMs, timer);
+    return () => this.disarmTimer(timer);
   }
 
   armTimer(delayMs: number, timer: HostTimer): void {
@@ -328,9 +326,8 @@ export class Simulation {
     // (and lost on the way, as an eager one would be) when its sender catches up.
     const target = (to.kind === 'sim' ? this.machines.get(to.machineId) : undefined) ?? from;
     // One record per link, armed again and again: an ack costs one slot in its target's queue.
-    const pending = ((ack.timerHandle as PendingAck | undefined) ??= { target, ack, due, event: undefined, queue: undefined });
+    const pending = ((ack.timerHandle as PendingAck | undefined) ??= { ack, due, event: undefined, queue: undefined });
     const queue = (target.acks ??= new MachineAcks()).to;
-    pending.target = target;
     pending.due = due;
     pending.queue = queue;
     pending.event = queue.add(due, noop, pending);
@@ -387,9 +384,14 @@ export class Simulation {
     }
   }
 
+  /** Something happens on `m` (an event, a request, a restart): a wait that read it must read again. */
+  noteChange(m: SimulatedMachine): void {
+    if (this.watched?.has(m)) this.watchedChanged = true;
+  }
+
   /** Bring machine `m` up to now: the delayed acks for it due by now leave, and the acks that reached it apply. */
   catchUp(m: SimulatedMachine): void {
-    if (this.watched?.has(m)) this.watchedChanged = true;
+    this.noteChange(m);
     const acks = m.acks;
     if (!acks) return;
     if (acks.to.size) this.sendDue(acks.to);
@@ -518,7 +520,6 @@ class MachineAcks {
 
 /** A link's delayed ack, armed (`event`, in `queue`: its target's, or the agenda's) or not. */
 interface PendingAck {
-  target: SimulatedMachine;
   readonly ack: DelayedAck;
   due: number;
   event: SimEvent | undefined;

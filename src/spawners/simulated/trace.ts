@@ -93,7 +93,7 @@ export class Trace {
     this.mix(KIND_CODE[kind]);
     this.mix(from.traceCode);
     this.mix(to.traceCode);
-    if (typeof what === 'string') this.mix(this.hashString(what));
+    if (typeof what === 'string') this.mix(fnv1a(what));
     else this.mixPacket(what);
     this.count++;
     // The last `keep` events, for the sequence diagram: a failure ends the run, so the window that
@@ -142,7 +142,8 @@ export class Trace {
    * without serialising every message (sequence numbers and times already pin the rest).
    */
   private mixBody(body: Body): void {
-    this.mix(this.hashString(body.type));
+    // Message types are short, hashed afresh each time (machines' ids are hashed once, see TraceParty).
+    this.mix(fnv1a(body.type));
     for (const key in body) {
       const value = body[key];
       if (typeof value === 'number') this.mix(value);
@@ -158,10 +159,5 @@ export class Trace {
     this.h1 ^= this.h1 >>> 13;
     this.h2 = Math.imul(this.h2 ^ v, 0xc2b2ae35) + Math.imul(hi, 0x27d4eb2f);
     this.h2 ^= this.h2 >>> 16;
-  }
-
-  /** Message types are short: hashed afresh each time (machines' ids are hashed once, see TraceParty). */
-  private hashString(s: string): number {
-    return fnv1a(s);
   }
 }
