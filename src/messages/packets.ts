@@ -15,6 +15,12 @@ export const packetSchema = z.discriminatedUnion('type', [
     inc: z.string().min(1),
     seq: z.number().int().positive(),
     ackTo: addressSchema,
+    /**
+     * An acknowledgement riding on this packet: for the link the other way (from `to` back to
+     * `from`, whose sender's incarnation is `inc`), every seq up to `seq` arrived. It saves an ack
+     * packet whenever a node answers within the delayed ack's wait.
+     */
+    ack: z.object({ inc: z.string().min(1), seq: z.number().int().nonnegative() }).optional(),
     message: bodySchema,
   }),
   /** Cumulative: every seq up to and including `seq` on link from->to (incarnation `inc`) arrived. */

@@ -160,6 +160,8 @@ class Outgoing implements HostTimer {
  */
 class Incoming implements DelayedAck {
   delivered = 0;
+  /** The highest seq an ack carried, sent alone or riding on data the other way. */
+  acked = 0;
   /** Arrived ahead of a gap, by sequence number (made on first use). */
   early: Map<number, DataPacket> | undefined = undefined;
   /** Where the pending acknowledgement goes; undefined when none is pending. */
@@ -180,6 +182,7 @@ class Incoming implements DelayedAck {
     const ackTo = this.ackTo;
     if (this.replaced || !ackTo) return;
     this.ackTo = undefined;
+    this.acked = this.delivered;
     const ack: AckPacket = { type: 'ack', from: this.from, to: this.to, inc: this.inc, seq: this.delivered };
     this.host.transmit(ackTo, ack);
   }
@@ -249,6 +252,7 @@ export class ReliableLinks {
       inc: this.host.incarnation,
       seq: link.nextSeq++,
       ackTo: this.host.address,
+      ack: undefined,
       message,
     };
     this.stats.sent++;
@@ -258,12 +262,34 @@ export class ReliableLinks {
   }
 
   private transmitNew(link: Outgoing, packet: DataPacket): void {
+    this.piggyback(packet);
     link.unacked.push(packet, this.host.now());
     this.host.transmit(link.address, packet);
     if (!link.timerHandle) this.host.armTimer(link.rto, link);
   }
 
+  /**
+   * The ack owed on the link the other way (from `packet.to` back to `packet.from`), if one waits
+   * for its delay, rides on this packet and is not sent on its own. One already due has left (the
+   * simulator sends it now, as of its due time): the packet then carries none. A retransmission
+   * carries the ack again, which is harmless: acks are cumulative.
+   */
+  private piggyback(packet: DataPacket): void {
+    const back = this.incoming.get(packet.to, packet.from);
+    if (!back) return;
+    if (back.ackTo) this.host.settleAck(back);
+    // Owed: an armed ack (a duplicate's included), or a packet whose node is running now (see deliverNext).
+    if (!back.ackTo && back.delivered === back.acked) return;
+    if (back.ackTo) {
+      this.host.cancelAck(back);
+      back.ackTo = undefined;
+    }
+    back.acked = back.delivered;
+    packet.ack = { inc: back.inc, seq: back.delivered };
+  }
+
   onData(packet: DataPacket): void {
+    if (packet.ack) this.acknowledged(packet.to, packet.from, packet.ack.inc, packet.ack.seq);
     let link = this.incoming.get(packet.from, packet.to);
     // What this packet changes, an ack already due must not carry.
     if (link?.ackTo) this.host.settleAck(link);
@@ -278,22 +304,34 @@ export class ReliableLinks {
       if (this.dedup) this.stats.duplicatesDropped++;
       else this.deliver(packet.from, packet.to, packet.message);
     } else if (packet.seq === link.delivered + 1) {
-      if (!this.deliver(packet.from, packet.to, packet.message)) return;
-      this.stats.delivered++;
-      link.delivered = packet.seq;
+      if (!this.deliverNext(link, packet)) return;
       const early = link.early;
       for (let next = early?.get(link.delivered + 1); next; next = early!.get(link.delivered + 1)) {
         early!.delete(next.seq);
-        if (!this.deliver(next.from, next.to, next.message)) break;
-        this.stats.delivered++;
-        link.delivered = next.seq;
+        if (!this.deliverNext(link, next)) break;
       }
+      // A reply the node sent at once carried the ack: none owed.
+      if (link.delivered === link.acked && !link.ackTo) return;
     } else if (!link.early?.has(packet.seq)) {
       (link.early ??= new Map()).set(packet.seq, packet);
     } else {
       this.stats.duplicatesDropped++;
     }
     this.acknowledge(packet, link);
+  }
+
+  /**
+   * The link's next packet in order. It counts as delivered while its node handles it, so a reply
+   * the node sends at once carries its ack (see piggyback); undone if no such node runs here.
+   */
+  private deliverNext(link: Incoming, packet: DataPacket): boolean {
+    link.delivered = packet.seq;
+    if (this.deliver(packet.from, packet.to, packet.message)) {
+      this.stats.delivered++;
+      return true;
+    }
+    link.delivered = packet.seq - 1;
+    return false;
   }
 
   /** One cumulative ack per link per ackDelayMs, however many packets arrived in between. */
@@ -304,9 +342,14 @@ export class ReliableLinks {
   }
 
   onAck(packet: AckPacket): void {
-    const link = this.outgoing.get(packet.from, packet.to);
-    if (!link || packet.inc !== this.host.incarnation) return;
-    if (link.unacked.ackUpTo(packet.seq) === 0) return;
+    this.acknowledged(packet.from, packet.to, packet.inc, packet.seq);
+  }
+
+  /** Link `from`->`to` (sent from incarnation `inc`) had every seq up to `seq` arrive: an ack, alone or riding on data. */
+  private acknowledged(from: string, to: string, inc: string, seq: number): void {
+    const link = this.outgoing.get(from, to);
+    if (!link || inc !== this.host.incarnation) return;
+    if (link.unacked.ackUpTo(seq) === 0) return;
     // Progress: back to the first timeout. While packets wait for acks the armed timer stays (when
     // it fires it looks again); once every one is acknowledged it has nothing left to guard.
     link.rto = this.timing.initialRtoMs;

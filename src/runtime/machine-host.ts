@@ -29,10 +29,11 @@ export interface MachineHost {
    * event for its acknowledgements.
    */
   scheduleAck(delayMs: number, to: Address, ack: DelayedAck): void;
-  /** Disarm an armed delayed ack (its machine is going away). */
+  /** Disarm an armed delayed ack: its machine is going away, or it rides on a data packet instead (settled first). */
   cancelAck(ack: DelayedAck): void;
   /**
-   * The armed ack's link is about to change (a packet arrives on it). A real runner's timer fires
+   * The armed ack's link is about to change (a packet arrives on it), or a packet the other way is
+   * about to carry it. A real runner's timer fires
    * when due: nothing to do. The simulator sends an ack already due first, as of its due time.
    */
   settleAck(ack: DelayedAck): void;

@@ -340,7 +340,8 @@ export class Simulation {
 
   /**
    * Its machine goes away now: a delayed ack due by now had left; a later one never will (the
-   * timer dies with the process).
+   * timer dies with the process). Also how an ack that rides on a data packet is withdrawn: it was
+   * settled first, so it is not due.
    */
   dropAck(pending: PendingAck | undefined): void {
     if (!pending?.event) return;

@@ -40,7 +40,7 @@ export function describePacket(packet: Packet): string {
     case 'ack':
       return `ack ${packet.from}>${packet.to}#${packet.seq}`;
     case 'data':
-      return `data ${packet.from}>${packet.to}#${packet.seq} ${describeBody(packet.message)}`;
+      return `data ${packet.from}>${packet.to}#${packet.seq}${packet.ack ? ` +ack#${packet.ack.seq}` : ''} ${describeBody(packet.message)}`;
     case 'raw':
       return `raw ${packet.from}>${packet.to} ${describeBody(packet.message)}`;
   }
@@ -126,6 +126,8 @@ export class Trace {
     switch (packet.type) {
       case 'data':
         this.mix(packet.seq);
+        // A riding ack's seq, or a marker no seq can take (they are >= 0).
+        this.mix(packet.ack ? packet.ack.seq : -3);
         return this.mixBody(packet.message);
       case 'ack':
         this.mix(packet.seq);

@@ -1,0 +1,153 @@
+/**
+ * The reliable links on their own, between two hosts the test drives by hand (real-runner timer
+ * semantics: an armed timer fires when the test moves the clock past it): what rides on what.
+ */
+import { pino } from 'pino';
+import { expect, test } from '../../fixtures/index.ts';
+import type { Address, Body, Packet } from '../../src/messages/index.ts';
+import { ReliableLinks } from '../../src/runtime/links.ts';
+import type { HostTimer, MachineHost } from '../../src/runtime/machine-host.ts';
+
+const unit = { tag: '@simulated' };
+
+/** A machine's host with a hand-moved clock; what it transmits is kept for the test to deliver. */
+class HandHost implements MachineHost {
+  readonly logger = pino({ level: 'silent' });
+  readonly sent: Packet[] = [];
+  private clock = 0;
+  private readonly armed = new Map<HostTimer, number>();
+
+  constructor(
+    readonly address: Address,
+    readonly incarnation: string,
+  ) {}
+
+  now(): number {
+    return this.clock;
+  }
+  schedule(delayMs: number, fn: () => void): () => void {
+    const timer: HostTimer = { fire: fn, timerHandle: undefined };
+    this.armTimer(delayMs, timer);
+    return () => this.disarmTimer(timer);
+  }
+  armTimer(delayMs: number, timer: HostTimer): void {
+    this.armed.set(timer, this.clock + delayMs);
+    timer.timerHandle = timer;
+  }
+  disarmTimer(timer: HostTimer): void {
+    this.armed.delete(timer);
+    timer.timerHandle = undefined;
+  }
+  scheduleAck(delayMs: number, _to: Address, ack: HostTimer): void {
+    this.armTimer(delayMs, ack);
+  }
+  cancelAck(ack: HostTimer): void {
+    this.disarmTimer(ack);
+  }
+  settleAck(): void {}
+  awaitAcks(): void {}
+  transmit(_to: Address, packet: Packet): void {
+    this.sent.push(packet);
+  }
+  setClock(): void {}
+  nodeFailed(error: unknown): void {
+    throw error;
+  }
+
+  /** Move the clock on by `ms`, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.clock + ms;
+    for (;;) {
+      const due = [...this.armed].filter(([, at]) => at <= end).sort((a, b) => a[1] - b[1])[0];
+      if (!due) break;
+      this.clock = due[1];
+      this.disarmTimer(due[0]);
+      due[0].fire();
+    }
+    this.clock = end;
+  }
+
+  /** What it sent since the last take. */
+  take(): Packet[] {
+    return this.sent.splice(0);
+  }
+}
+
+/** Client node `c` on machine A, server node `s` on machine B; `answer` says what `s` does with each message. */
+function pair(answer: (links: ReliableLinks, message: Body) => void = () => undefined) {
+  const a = new HandHost({ kind: 'sim', machineId: 'A' }, 'inc-a');
+  const b = new HandHost({ kind: 'sim', machineId: 'B' }, 'inc-b');
+  const got: { at: 'c' | 's'; message: Body }[] = [];
+  const clientLinks = new ReliableLinks(a, (_from, to, message) => {
+    got.push({ at: to as 'c', message });
+    return true;
+  });
+  const serverLinks: ReliableLinks = new ReliableLinks(b, (_from, to, message) => {
+    got.push({ at: to as 's', message });
+    answer(serverLinks, message);
+    return true;
+  });
+  const deliver = (links: ReliableLinks, packets: Packet[]) => {
+    for (const packet of packets) {
+      if (packet.type === 'data') links.onData(packet);
+      else if (packet.type === 'ack') links.onAck(packet);
+    }
+  };
+  return { a, b, got, clientLinks, serverLinks, deliver };
+}
+
+test.describe('reliable links: acknowledgements riding on data', () => {
+  test('a reply sent at once carries the ack of the request it answers: no ack packet goes alone', unit, () => {
+    const { a, b, got, clientLinks, serverLinks, deliver } = pair((links, message) => links.send('s', 'c', a.address, { type: 'reply', to: message['n'] as number }));
+    clientLinks.send('c', 's', b.address, { type: 'ask', n: 1 });
+    deliver(serverLinks, a.take());
+    const fromServer = b.take();
+    expect(fromServer).toHaveLength(1);
+    expect(fromServer[0]).toMatchObject({ type: 'data', from: 's', to: 'c', ack: { inc: 'inc-a', seq: 1 } });
+    deliver(clientLinks, fromServer);
+    expect(got.map((g) => g.message.type)).toEqual(['ask', 'reply']);
+    // The request was acknowledged by the reply: the client's retransmission timer finds nothing to
+    // resend. The client answers nothing, so its ack of the reply goes alone, once.
+    a.advance(1_000);
+    const fromClient = a.take();
+    expect(fromClient).toEqual([{ type: 'ack', from: 's', to: 'c', inc: 'inc-b', seq: 1 }]);
+    // The server's delayed ack was withdrawn, and its reply is acknowledged: nothing more leaves it.
+    deliver(serverLinks, fromClient);
+    b.advance(1_000);
+    expect(b.take()).toEqual([]);
+  });
+
+  test('once the delayed ack has gone, a later message carries none', unit, () => {
+    const { a, b, clientLinks, serverLinks, deliver } = pair();
+    clientLinks.send('c', 's', b.address, { type: 'ask', n: 1 });
+    deliver(serverLinks, a.take());
+    b.advance(50);
+    expect(b.take()).toEqual([{ type: 'ack', from: 'c', to: 's', inc: 'inc-a', seq: 1 }]);
+    serverLinks.send('s', 'c', a.address, { type: 'later' });
+    const [later] = b.take();
+    expect(later).toMatchObject({ type: 'data', seq: 1 });
+    expect(later).toHaveProperty('ack', undefined);
+  });
+
+  test('a retransmission that arrives again is acknowledged again, by the next message the other way if one goes before the delay', unit, () => {
+    const { a, b, clientLinks, serverLinks, deliver } = pair();
+    clientLinks.send('c', 's', b.address, { type: 'ask', n: 1 });
+    const [request] = a.take();
+    deliver(serverLinks, [request!]);
+    b.advance(50);
+    expect(b.take()).toHaveLength(1); // the ack, lost on its way
+    deliver(serverLinks, [request!]); // the client's retransmission
+    serverLinks.send('s', 'c', a.address, { type: 'news' });
+    const fromServer = b.take();
+    expect(fromServer).toEqual([expect.objectContaining({ type: 'data', ack: { inc: 'inc-a', seq: 1 } })]);
+    deliver(clientLinks, fromServer);
+    // The client resends nothing (the news acknowledged its request) and acks the news alone.
+    a.advance(1_000);
+    const fromClient = a.take();
+    expect(fromClient).toEqual([{ type: 'ack', from: 's', to: 'c', inc: 'inc-b', seq: 1 }]);
+    // The server's re-armed ack was withdrawn: nothing more leaves it.
+    deliver(serverLinks, fromClient);
+    b.advance(1_000);
+    expect(b.take()).toEqual([]);
+  });
+});
