@@ -113,7 +113,8 @@ test.describe('hostile input', () => {
       const request = (body: string) => lengthPrefixed(sealer.sealBytes(FrameKind.request, Buffer.from(body)));
 
       // UDP: too short, a bad header, a forgery, genuine frames tampered with, broken JSON, an
-      // unknown type, an API request on the packet socket, a datagram over MAX_PACKET_BYTES.
+      // unknown type, a data packet whose riding ack is malformed, an API request on the packet
+      // socket, a datagram over MAX_PACKET_BYTES.
       await sendUdp(udp, [
         junk(10, 2),
         badHeader(200, 1),
@@ -121,6 +122,7 @@ test.describe('hostile input', () => {
         tampered(packet(JSON.stringify({ type: 'raw', from: 'x', to: sum.sum.id, message: { type: 'increment', amount: 5 } }))),
         packet('{"type":"data","from":'),
         packet('{"type":"launch_missiles"}'),
+        packet(JSON.stringify({ type: 'data', from: 'x', to: sum.sum.id, inc: 'i', seq: 1, ackTo: { kind: 'udp', host: '127.0.0.1', port: 9 }, ack: { inc: 'i', seq: -1 }, message: { type: 'increment', amount: 5 } })),
         sealer.seal(FrameKind.request, { id: 1, request: { type: 'ping' } }),
         junk(MAX_DATAGRAM_BYTES, 3),
       ]);
@@ -158,7 +160,7 @@ test.describe('hostile input', () => {
 
       // Still serving: every output ends exactly at the users' 6, plus 100 and 1000 once each.
       await waitForTotals(system, sum.outputLeaves, 6 + 100 + 1000, 30_000);
-      const expected = { truncated: 1, bad_header: 3, bad_mac: 4, malformed_json: 2, invalid_message: 2, oversized: 2, unannounced: 1, replayed: 6, stale: 1, misdirected: 1 };
+      const expected = { truncated: 1, bad_header: 3, bad_mac: 4, malformed_json: 2, invalid_message: 3, oversized: 2, unannounced: 1, replayed: 6, stale: 1, misdirected: 1 };
       await system.waitFor(async () => nonZero((await ping(system, hub.id)).rejected), {
         until: (seen) => sumOf(seen) >= sumOf(expected),
         timeoutMs: 10_000,
