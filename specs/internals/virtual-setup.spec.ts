@@ -5,7 +5,7 @@ import Dockerode from 'dockerode';
 import { expect, test } from '../../fixtures/index.ts';
 import { runId } from '../../src/settings.ts';
 import { BASE_NODE_LABEL, pickLabelledImage, resolveBaseImage } from '../../src/spawners/docker/base-image.ts';
-import { MachineImageError, failureMarker, machineImage } from '../../src/spawners/docker/machine-image.ts';
+import { MachineImageError, buildImage, failureMarker, machineImage } from '../../src/spawners/docker/machine-image.ts';
 import { dockerAvailable } from '../../src/spawners/docker/sweep.ts';
 import { MACHINE_LOGS_KEPT_MS, pruneWorkDirs } from '../../src/spawners/prune-workdirs.ts';
 
@@ -34,6 +34,8 @@ test.describe('a newcomer\'s virtual run', () => {
       image('dz-node-base:v22', 'v22.1.0', 100),
       image('dz-node-base:latest', 'v20.20.2', 50),
       image('<none>:<none>', 'v20.20.2', 400),
+      // A machine image made before machine images cleared the label they inherit: never a base.
+      image('distzero-machine:0123456789abcdef', 'v20.20.2', 500),
     ];
     expect(pickLabelledImage(images, 'v20.20.2')).toBe('dz-node-base:latest');
     expect(pickLabelledImage(images, 'v24.0.0')).toBe('dz-node-base:v22');
@@ -79,6 +81,41 @@ test.describe('a newcomer\'s virtual run', () => {
     expect(info.Config.Labels?.[BASE_NODE_LABEL]).toMatch(/^v\d+\./);
     // A configured image always wins.
     expect(await resolveBaseImage(docker, 'mine:1')).toEqual({ image: 'mine:1', source: 'DOCKER_BASE_IMAGE' });
+  });
+
+  test('a machine image is never taken for a base: the next build stands on the same base, not on the last machine image', { tag: '@virtual' }, async ({}, testInfo) => {
+    const status = await dockerAvailable();
+    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const docker = new Dockerode();
+    const before = await resolveBaseImage(docker, undefined);
+    test.skip(before.source !== 'local label', 'no local image is labelled distzero.base-node here (bash scripts/docker-base-image.sh builds one)');
+    // The newest image of all, built now from a bundle of its own (its own build directory).
+    const tag = await machineImage(docker, undefined, testInfo.outputPath('build'), path.resolve('distzero.config.ts'));
+    expect(await resolveBaseImage(docker, undefined)).toEqual(before);
+    const info = await docker.getImage(tag).inspect();
+    expect(info.Config.Labels?.[BASE_NODE_LABEL] ?? '').toBe('');
+  });
+
+  test('a build that fails says why, as the engine puts it; a tag already built stands', { tag: '@virtual' }, async ({}, testInfo) => {
+    const status = await dockerAvailable();
+    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const docker = new Dockerode();
+    const base = await resolveBaseImage(docker, undefined);
+    const context = testInfo.outputPath('context');
+    fs.mkdirSync(context, { recursive: true });
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nCOPY not-in-the-context.txt /opt/\n`);
+    const tag = `distzero-broken-build:${process.pid}`;
+    const failed = await failureOf(buildImage(docker, context, ['Dockerfile'], tag));
+    expect(failed.message).toMatch(new RegExp(`^docker build of ${tag}: .*not-in-the-context\\.txt`));
+    // What a parallel worker sees when the other's build of the same tag got there first: done.
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\n`);
+    await buildImage(docker, context, ['Dockerfile'], tag);
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nCOPY not-in-the-context.txt /opt/\n`);
+    try {
+      await buildImage(docker, context, ['Dockerfile'], tag);
+    } finally {
+      await docker.getImage(tag).remove({ force: true });
+    }
   });
 
   test('a failed machine image build is tried once per run: later tests fail at once with its message', { tag: '@virtual' }, async ({}, testInfo) => {

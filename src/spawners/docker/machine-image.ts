@@ -9,10 +9,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { GenericContainer } from 'testcontainers';
 import { bundleMachine } from '../../runtime/bundle.ts';
 import { runId } from '../../settings.ts';
-import { PUBLIC_BASE_IMAGE, resolveBaseImage, type BaseImage } from './base-image.ts';
+import { BASE_NODE_LABEL, MACHINE_IMAGE_REPO, PUBLIC_BASE_IMAGE, resolveBaseImage, type BaseImage } from './base-image.ts';
 
 /** Per process: the build (or its failure), once per configured base, build directory and systems module. */
 const built = new Map<string, Promise<string>>();
@@ -77,13 +76,16 @@ async function buildMachineImage(docker: Dockerode, base: BaseImage, buildDir: s
   const bundle = await bundleMachine(systemsModule, path.join(context, 'machine.cjs'));
   const dockerfile = [
     `FROM ${baseImage}`,
+    // An image inherits its base's labels: cleared, so a machine image is never taken for a base
+    // (each build would otherwise stack on the last machine image, every old bundle inside).
+    `LABEL ${BASE_NODE_LABEL}=""`,
     'COPY machine.cjs /opt/distzero/machine.cjs',
     'WORKDIR /opt/distzero',
     'CMD ["node", "/opt/distzero/machine.cjs"]',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(context, 'Dockerfile'), dockerfile);
-  const tag = `distzero-machine:${createHash('sha256').update(bundle.sha256).update(dockerfile).digest('hex').slice(0, 16)}`;
+  const tag = `${MACHINE_IMAGE_REPO}:${createHash('sha256').update(bundle.sha256).update(dockerfile).digest('hex').slice(0, 16)}`;
   if (!(await imageExists(docker, tag))) {
     if (!(await imageExists(docker, baseImage))) {
       try {
@@ -95,7 +97,38 @@ async function buildMachineImage(docker: Dockerode, base: BaseImage, buildDir: s
         );
       }
     }
-    await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
+    await buildImage(docker, context, ['Dockerfile', 'machine.cjs'], tag);
   }
   return tag;
+}
+
+/** One line of the engine's build stream: its progress, or what went wrong. */
+interface BuildLine {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/**
+ * Build `files` of `context` as `tag`, reading the engine's build stream: an error in it is the
+ * build's error, in the engine's words (testcontainers' build says only "Failed to build image").
+ * The run's other workers may build the same tag at the same time: when ours fails but the tag
+ * is there, theirs is taken; otherwise it is tried once more before the run gives up on it.
+ */
+export async function buildImage(docker: Dockerode, context: string, files: string[], tag: string): Promise<void> {
+  let failure: Error | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    failure = undefined;
+    try {
+      const stream = await docker.buildImage({ context, src: files }, { t: tag });
+      const lines = await new Promise<BuildLine[]>((resolve, reject) => docker.modem.followProgress(stream, (error, result: BuildLine[]) => (error ? reject(error) : resolve(result))));
+      const failed = lines.find((line) => line.error !== undefined || line.errorDetail !== undefined);
+      if (failed) throw new Error(`docker build of ${tag}: ${failed.errorDetail?.message ?? failed.error}`);
+    } catch (error) {
+      failure = error as Error;
+    }
+    if (await imageExists(docker, tag)) return;
+    failure ??= new Error(`docker build of ${tag} reported no error, but the image is not there`);
+  }
+  throw failure!;
 }
