@@ -5,7 +5,7 @@ import Dockerode from 'dockerode';
 import { expect, test } from '../../fixtures/index.ts';
 import { runId } from '../../src/settings.ts';
 import { BASE_NODE_LABEL, pickLabelledImage, resolveBaseImage } from '../../src/spawners/docker/base-image.ts';
-import { MachineImageError, buildImage, failureMarker, machineImage } from '../../src/spawners/docker/machine-image.ts';
+import { MachineImageError, buildImage, failureMarker, machineImage, pruneMachineImages } from '../../src/spawners/docker/machine-image.ts';
 import { dockerAvailable } from '../../src/spawners/docker/sweep.ts';
 import { MACHINE_LOGS_KEPT_MS, pruneWorkDirs } from '../../src/spawners/prune-workdirs.ts';
 
@@ -115,6 +115,35 @@ test.describe('a newcomer\'s virtual run', () => {
       await buildImage(docker, context, ['Dockerfile'], tag);
     } finally {
       await docker.getImage(tag).remove({ force: true });
+    }
+  });
+
+  test('old machine images go, the newest and any a container uses stay', { tag: '@virtual' }, async ({}, testInfo) => {
+    const status = await dockerAvailable();
+    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const docker = new Dockerode();
+    const base = await resolveBaseImage(docker, undefined);
+    // A repository of this test's own: the run's machine images are not touched.
+    const repo = `distzero-prune-test-${process.pid}`;
+    const context = testInfo.outputPath('context');
+    fs.mkdirSync(context, { recursive: true });
+    const tags: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nLABEL prune-test=${i}\n`);
+      tags.push(`${repo}:${i}`);
+      await buildImage(docker, context, ['Dockerfile'], tags[i]!);
+      // Image creation times are in whole seconds: one apart, so "newest" is well defined.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+    }
+    // The oldest is used by a (created, never started) container.
+    const user = await docker.createContainer({ Image: tags[0]!, Cmd: ['node', '-e', ''] });
+    try {
+      expect(await pruneMachineImages(docker, 2, repo)).toBe(1);
+      const left = (await docker.listImages({ filters: { reference: [repo] } })).flatMap((image) => image.RepoTags ?? []).sort();
+      expect(left).toEqual([tags[0], tags[2], tags[3]]);
+    } finally {
+      await user.remove({ force: true });
+      for (const tag of tags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
     }
   });
 

@@ -132,3 +132,25 @@ export async function buildImage(docker: Dockerode, context: string, files: stri
   }
   throw failure!;
 }
+
+/**
+ * Machine images in `repo` beyond the `keep` newest, and used by no container, are removed: every
+ * change to a project's nodes makes a new one (about 110 MB), and a developer's host would keep
+ * them all. The newest stay, so going back to a recent bundle does not rebuild. Returns how many
+ * went. (`repo` is a parameter for the spec of this, which must not touch the run's own images.)
+ */
+export async function pruneMachineImages(docker: Dockerode, keep: number, repo = MACHINE_IMAGE_REPO): Promise<number> {
+  const images = await docker.listImages({ filters: { reference: [repo] } });
+  const inUse = new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID));
+  const old = images.sort((a, b) => b.Created - a.Created).slice(keep).filter((image) => !inUse.has(image.Id));
+  let removed = 0;
+  for (const image of old) {
+    try {
+      await docker.getImage(image.Id).remove({ force: true });
+      removed++;
+    } catch {
+      // Taken by a container meanwhile, or removed by another run's setup: it stays or is gone.
+    }
+  }
+  return removed;
+}
