@@ -141,15 +141,15 @@ export async function buildImage(docker: Dockerode, context: string, files: stri
  */
 export async function pruneMachineImages(docker: Dockerode, keep: number, repo = MACHINE_IMAGE_REPO): Promise<number> {
   const images = await docker.listImages({ filters: { reference: [repo] } });
-  const inUse = new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID));
-  const old = images.sort((a, b) => b.Created - a.Created).slice(keep).filter((image) => !inUse.has(image.Id));
   let removed = 0;
-  for (const image of old) {
+  for (const image of images.sort((a, b) => b.Created - a.Created).slice(keep)) {
     try {
-      await docker.getImage(image.Id).remove({ force: true });
+      // By tag, unforced: the engine refuses an image any container uses (running or not), and
+      // one also tagged elsewhere keeps that tag.
+      for (const tag of image.RepoTags ?? []) if (tag.startsWith(`${repo}:`)) await docker.getImage(tag).remove();
       removed++;
     } catch {
-      // Taken by a container meanwhile, or removed by another run's setup: it stays or is gone.
+      // In use, or removed meanwhile by another run's setup: it stays, or is gone.
     }
   }
   return removed;
