@@ -96,6 +96,28 @@ test.describe('a newcomer\'s virtual run', () => {
     expect(info.Config.Labels?.[BASE_NODE_LABEL] ?? '').toBe('');
   });
 
+  test('a machine image removed while a run uses it is built again', { tag: '@virtual' }, async ({}, testInfo) => {
+    const status = await dockerAvailable();
+    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const docker = new Dockerode();
+    // A systems module whose bundle differs from the run's, so removing its image leaves the run's alone.
+    const variant = testInfo.outputPath('variant-systems.ts');
+    fs.mkdirSync(path.dirname(variant), { recursive: true });
+    fs.writeFileSync(
+      variant,
+      `import systems from ${JSON.stringify(path.resolve('distzero.config.ts'))};\n(globalThis as { variant?: number }).variant = ${process.pid};\nexport default systems;\n`,
+    );
+    const buildDir = testInfo.outputPath('build');
+    const tag = await machineImage(docker, undefined, buildDir, variant);
+    try {
+      await docker.getImage(tag).remove();
+      expect(await machineImage(docker, undefined, buildDir, variant)).toBe(tag);
+      expect((await docker.getImage(tag).inspect()).RepoTags).toContain(tag);
+    } finally {
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
   test('a build that fails says why, as the engine puts it; a tag already built stands', { tag: '@virtual' }, async ({}, testInfo) => {
     const status = await dockerAvailable();
     test.skip(!status.ok, status.ok ? '' : status.reason);
@@ -118,32 +140,37 @@ test.describe('a newcomer\'s virtual run', () => {
     }
   });
 
-  test('old machine images go, the newest and any a container uses stay', { tag: '@virtual' }, async ({}, testInfo) => {
+  test('old machine images go, untagged copies too; the newest and any a container uses stay', { tag: '@virtual' }, async ({}, testInfo) => {
     const status = await dockerAvailable();
     test.skip(!status.ok, status.ok ? '' : status.reason);
     const docker = new Dockerode();
     const base = await resolveBaseImage(docker, undefined);
-    // A repository of this test's own: the run's machine images are not touched.
-    const repo = `distzero-prune-test-${process.pid}`;
+    // A label and repository of this test's own: the run's machine images are not touched.
+    const label = `distzero-prune-test-${process.pid}`;
+    const repo = label;
     const context = testInfo.outputPath('context');
     fs.mkdirSync(context, { recursive: true });
-    const tags: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nLABEL prune-test=${i}\n`);
-      tags.push(`${repo}:${i}`);
-      await buildImage(docker, context, ['Dockerfile'], tags[i]!);
+    const build = async (tag: string, variant: string) => {
+      fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nLABEL ${label}=1 variant=${variant}\n`);
+      await buildImage(docker, context, ['Dockerfile'], tag);
       // Image creation times are in whole seconds: one apart, so "newest" is well defined.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-    }
+      return (await docker.getImage(tag).inspect()).Id;
+    };
+    const ids = [await build(`${repo}:0`, 'a'), await build(`${repo}:1`, 'b')];
+    // A second build of one tag: the first becomes an untagged copy, as when two workers race.
+    const untagged = await build(`${repo}:2`, 'c');
+    ids.push(await build(`${repo}:2`, 'd'), await build(`${repo}:3`, 'e'));
     // The oldest is used by a (created, never started) container.
-    const user = await docker.createContainer({ Image: tags[0]!, Cmd: ['node', '-e', ''] });
+    const user = await docker.createContainer({ Image: `${repo}:0`, Cmd: ['node', '-e', ''] });
     try {
-      expect(await pruneMachineImages(docker, 2, repo)).toBe(1);
-      const left = (await docker.listImages({ filters: { reference: [repo] } })).flatMap((image) => image.RepoTags ?? []).sort();
-      expect(left).toEqual([tags[0], tags[2], tags[3]]);
+      expect(await pruneMachineImages(docker, 2, label)).toBe(2);
+      const left = (await docker.listImages({ filters: { label: [label] } })).map((image) => image.Id).sort();
+      expect(left).toEqual([ids[0], ids[2], ids[3]].sort());
+      expect(left).not.toContain(untagged);
     } finally {
       await user.remove({ force: true });
-      for (const tag of tags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      for (const id of [...ids, untagged]) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
     }
   });
 

@@ -16,14 +16,20 @@ import { BASE_NODE_LABEL, MACHINE_IMAGE_REPO, PUBLIC_BASE_IMAGE, resolveBaseImag
 /** Per process: the build (or its failure), once per configured base, build directory and systems module. */
 const built = new Map<string, Promise<string>>();
 
-/** The image for `systemsModule`'s registry: built once per process and content, tried once per run. */
-export function machineImage(docker: Dockerode, configuredBase: string | undefined, buildDir: string, systemsModule: string): Promise<string> {
+/**
+ * The image for `systemsModule`'s registry: built once per process and content, tried once per
+ * run, and built again if it went meanwhile (another run's setup prunes old machine images, and
+ * this run may be using one built long ago).
+ */
+export async function machineImage(docker: Dockerode, configuredBase: string | undefined, buildDir: string, systemsModule: string): Promise<string> {
   const key = `${configuredBase ?? ''}@${buildDir}@${systemsModule}`;
-  let image = built.get(key);
-  if (!image) {
-    image = buildOncePerRun(docker, configuredBase, buildDir, systemsModule);
-    built.set(key, image);
+  const known = built.get(key);
+  if (known) {
+    const tag = await known;
+    if (await imageExists(docker, tag)) return tag;
   }
+  const image = buildOncePerRun(docker, configuredBase, buildDir, systemsModule);
+  built.set(key, image);
   return image;
 }
 
@@ -77,8 +83,9 @@ async function buildMachineImage(docker: Dockerode, base: BaseImage, buildDir: s
   const dockerfile = [
     `FROM ${baseImage}`,
     // An image inherits its base's labels: cleared, so a machine image is never taken for a base
-    // (each build would otherwise stack on the last machine image, every old bundle inside).
-    `LABEL ${BASE_NODE_LABEL}=""`,
+    // (each build would otherwise stack on the last machine image, every old bundle inside). Its
+    // own label finds it for pruning, untagged copies included.
+    `LABEL ${BASE_NODE_LABEL}="" ${MACHINE_IMAGE_LABEL}="1"`,
     'COPY machine.cjs /opt/distzero/machine.cjs',
     'WORKDIR /opt/distzero',
     'CMD ["node", "/opt/distzero/machine.cjs"]',
@@ -133,20 +140,29 @@ export async function buildImage(docker: Dockerode, context: string, files: stri
   throw failure!;
 }
 
+/** What every machine image is labelled with (see buildMachineImage). */
+export const MACHINE_IMAGE_LABEL = 'distzero.machine-image';
+
 /**
- * Machine images in `repo` beyond the `keep` newest, and used by no container, are removed: every
- * change to a project's nodes makes a new one (about 110 MB), and a developer's host would keep
- * them all. The newest stay, so going back to a recent bundle does not rebuild. Returns how many
- * went. (`repo` is a parameter for the spec of this, which must not touch the run's own images.)
+ * Machine images (labelled `label`) other than the `keep` newest tagged ones, and used by no
+ * container, are removed: every change to a project's nodes makes a new one (about 110 MB), and
+ * two workers building one tag at once leave an untagged copy. The newest stay, so going back to
+ * a recent bundle does not rebuild. Returns how many went. (`label` is a parameter for the spec
+ * of this, which must not touch the run's own images.)
  */
-export async function pruneMachineImages(docker: Dockerode, keep: number, repo = MACHINE_IMAGE_REPO): Promise<number> {
-  const images = await docker.listImages({ filters: { reference: [repo] } });
+export async function pruneMachineImages(docker: Dockerode, keep: number, label = MACHINE_IMAGE_LABEL): Promise<number> {
+  const images = await docker.listImages({ all: false, filters: { label: [label] } });
+  const tagged = (image: Dockerode.ImageInfo) => (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
+  const newest = images.filter((image) => tagged(image).length > 0).sort((a, b) => b.Created - a.Created).slice(0, keep);
   let removed = 0;
-  for (const image of images.sort((a, b) => b.Created - a.Created).slice(keep)) {
+  for (const image of images) {
+    if (newest.includes(image)) continue;
     try {
-      // By tag, unforced: the engine refuses an image any container uses (running or not), and
-      // one also tagged elsewhere keeps that tag.
-      for (const tag of image.RepoTags ?? []) if (tag.startsWith(`${repo}:`)) await docker.getImage(tag).remove();
+      // Unforced: the engine refuses an image any container uses, running or not. By tag, so an
+      // image also tagged elsewhere keeps that tag; an untagged copy by its id.
+      const tags = tagged(image);
+      if (tags.length === 0) await docker.getImage(image.Id).remove();
+      for (const tag of tags) await docker.getImage(tag).remove();
       removed++;
     } catch {
       // In use, or removed meanwhile by another run's setup: it stays, or is gone.
