@@ -93,28 +93,35 @@ function pair(answer: (links: ReliableLinks, message: Body) => void = () => unde
       else if (packet.type === 'ack') links.onAck(packet);
     }
   };
-  return { a, b, got, clientLinks, serverLinks, deliver };
+  /**
+   * The server's message reaches the client, which answers nothing: its ack of it goes alone, once,
+   * and it resends nothing (its own message was acknowledged). Then nothing more leaves the server.
+   */
+  const clientAcksAloneThenQuiet = (fromServer: Packet[]) => {
+    deliver(clientLinks, fromServer);
+    a.advance(1_000);
+    const fromClient = a.take();
+    expect(fromClient).toEqual([{ type: 'ack', from: 's', to: 'c', inc: 'inc-b', seq: 1 }]);
+    deliver(serverLinks, fromClient);
+    b.advance(1_000);
+    expect(b.take()).toEqual([]);
+  };
+  return { a, b, got, clientLinks, serverLinks, deliver, clientAcksAloneThenQuiet };
 }
 
 test.describe('reliable links: acknowledgements riding on data', () => {
   test('a reply sent at once carries the ack of the request it answers: no ack packet goes alone', unit, () => {
-    const { a, b, got, clientLinks, serverLinks, deliver } = pair((links, message) => links.send('s', 'c', a.address, { type: 'reply', to: message['n'] as number }));
+    const { a, b, got, clientLinks, serverLinks, deliver, clientAcksAloneThenQuiet } = pair((links, message) =>
+      links.send('s', 'c', a.address, { type: 'reply', to: message['n'] as number }),
+    );
     clientLinks.send('c', 's', b.address, { type: 'ask', n: 1 });
     deliver(serverLinks, a.take());
     const fromServer = b.take();
     expect(fromServer).toHaveLength(1);
     expect(fromServer[0]).toMatchObject({ type: 'data', from: 's', to: 'c', ack: { inc: 'inc-a', seq: 1 } });
-    deliver(clientLinks, fromServer);
+    // The reply acknowledged the request; the server's delayed ack was withdrawn.
+    clientAcksAloneThenQuiet(fromServer);
     expect(got.map((g) => g.message.type)).toEqual(['ask', 'reply']);
-    // The request was acknowledged by the reply: the client's retransmission timer finds nothing to
-    // resend. The client answers nothing, so its ack of the reply goes alone, once.
-    a.advance(1_000);
-    const fromClient = a.take();
-    expect(fromClient).toEqual([{ type: 'ack', from: 's', to: 'c', inc: 'inc-b', seq: 1 }]);
-    // The server's delayed ack was withdrawn, and its reply is acknowledged: nothing more leaves it.
-    deliver(serverLinks, fromClient);
-    b.advance(1_000);
-    expect(b.take()).toEqual([]);
   });
 
   test('once the delayed ack has gone, a later message carries none', unit, () => {
@@ -130,7 +137,7 @@ test.describe('reliable links: acknowledgements riding on data', () => {
   });
 
   test('a retransmission that arrives again is acknowledged again, by the next message the other way if one goes before the delay', unit, () => {
-    const { a, b, clientLinks, serverLinks, deliver } = pair();
+    const { a, b, clientLinks, serverLinks, deliver, clientAcksAloneThenQuiet } = pair();
     clientLinks.send('c', 's', b.address, { type: 'ask', n: 1 });
     const [request] = a.take();
     deliver(serverLinks, [request!]);
@@ -140,14 +147,7 @@ test.describe('reliable links: acknowledgements riding on data', () => {
     serverLinks.send('s', 'c', a.address, { type: 'news' });
     const fromServer = b.take();
     expect(fromServer).toEqual([expect.objectContaining({ type: 'data', ack: { inc: 'inc-a', seq: 1 } })]);
-    deliver(clientLinks, fromServer);
-    // The client resends nothing (the news acknowledged its request) and acks the news alone.
-    a.advance(1_000);
-    const fromClient = a.take();
-    expect(fromClient).toEqual([{ type: 'ack', from: 's', to: 'c', inc: 'inc-b', seq: 1 }]);
-    // The server's re-armed ack was withdrawn: nothing more leaves it.
-    deliver(serverLinks, fromClient);
-    b.advance(1_000);
-    expect(b.take()).toEqual([]);
+    // The news acknowledged the request; the server's re-armed ack was withdrawn.
+    clientAcksAloneThenQuiet(fromServer);
   });
 });

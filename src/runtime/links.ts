@@ -279,11 +279,10 @@ export class ReliableLinks {
     if (!back) return;
     if (back.ackTo) this.host.settleAck(back);
     // Owed: an armed ack (a duplicate's included), or a packet whose node is running now (see deliverNext).
-    if (!back.ackTo && back.delivered === back.acked) return;
     if (back.ackTo) {
       this.host.cancelAck(back);
       back.ackTo = undefined;
-    }
+    } else if (back.delivered === back.acked) return;
     back.acked = back.delivered;
     packet.ack = { inc: back.inc, seq: back.delivered };
   }
