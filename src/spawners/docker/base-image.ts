@@ -10,6 +10,8 @@ import type Dockerode from 'dockerode';
 export const BASE_NODE_LABEL = 'distzero.base-node';
 /** Where machine images go. They are never bases, not even those built before they cleared the label. */
 export const MACHINE_IMAGE_REPO = 'distzero-machine';
+/** What every machine image is labelled with, untagged copies included (for pruning; see machine-image.ts). */
+export const MACHINE_IMAGE_LABEL = 'distzero.machine-image';
 /** Used when nothing is configured and no labelled image is here (needs a registry). */
 export const PUBLIC_BASE_IMAGE = 'node:20-bookworm-slim';
 /** The machine bundle targets node 20 (see bundle.ts): an older node inside cannot run it. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { bundleMachine } from '../../runtime/bundle.ts';
 import { runId } from '../../settings.ts';
-import { BASE_NODE_LABEL, MACHINE_IMAGE_REPO, PUBLIC_BASE_IMAGE, resolveBaseImage, type BaseImage } from './base-image.ts';
+import { BASE_NODE_LABEL, MACHINE_IMAGE_LABEL, MACHINE_IMAGE_REPO, PUBLIC_BASE_IMAGE, resolveBaseImage, type BaseImage } from './base-image.ts';
 
 /** Per process: the build (or its failure), once per configured base, build directory and systems module. */
 const built = new Map<string, Promise<string>>();
@@ -96,7 +96,7 @@ async function buildMachineImage(docker: Dockerode, base: BaseImage, buildDir: s
   if (!(await imageExists(docker, tag))) {
     if (!(await imageExists(docker, baseImage))) {
       try {
-        await docker.pull(baseImage).then((stream: NodeJS.ReadableStream) => new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined)))));
+        await streamLines(docker, await docker.pull(baseImage));
       } catch (error) {
         const why = base.source === 'public default' ? `no local image is labelled distzero.base-node and ${PUBLIC_BASE_IMAGE}` : `${base.source} ${baseImage}`;
         throw new Error(
@@ -109,11 +109,16 @@ async function buildMachineImage(docker: Dockerode, base: BaseImage, buildDir: s
   return tag;
 }
 
-/** One line of the engine's build stream: its progress, or what went wrong. */
-interface BuildLine {
+/** One line of the engine's progress stream (a pull's or a build's): its progress, or what went wrong. */
+interface StreamLine {
   stream?: string;
   error?: string;
   errorDetail?: { message?: string };
+}
+
+/** Every line of a progress stream, once it ends (rejects when the stream itself breaks). */
+function streamLines(docker: Dockerode, stream: NodeJS.ReadableStream): Promise<StreamLine[]> {
+  return new Promise((resolve, reject) => docker.modem.followProgress(stream, (error, lines: StreamLine[]) => (error ? reject(error) : resolve(lines))));
 }
 
 /**
@@ -127,8 +132,7 @@ export async function buildImage(docker: Dockerode, context: string, files: stri
   for (let attempt = 0; attempt < 2; attempt++) {
     failure = undefined;
     try {
-      const stream = await docker.buildImage({ context, src: files }, { t: tag });
-      const lines = await new Promise<BuildLine[]>((resolve, reject) => docker.modem.followProgress(stream, (error, result: BuildLine[]) => (error ? reject(error) : resolve(result))));
+      const lines = await streamLines(docker, await docker.buildImage({ context, src: files }, { t: tag }));
       const failed = lines.find((line) => line.error !== undefined || line.errorDetail !== undefined);
       if (failed) throw new Error(`docker build of ${tag}: ${failed.errorDetail?.message ?? failed.error}`);
     } catch (error) {
@@ -139,9 +143,6 @@ export async function buildImage(docker: Dockerode, context: string, files: stri
   }
   throw failure!;
 }
-
-/** What every machine image is labelled with (see buildMachineImage). */
-export const MACHINE_IMAGE_LABEL = 'distzero.machine-image';
 
 /**
  * Machine images (labelled `label`) other than the `keep` newest tagged ones, and used by no
