@@ -12,6 +12,20 @@ import { MACHINE_LOGS_KEPT_MS, pruneWorkDirs } from '../../src/spawners/prune-wo
 const image = (tag: string, node: string | undefined, created: number): Dockerode.ImageInfo =>
   ({ RepoTags: [tag], Labels: node ? { [BASE_NODE_LABEL]: node } : {}, Created: created }) as unknown as Dockerode.ImageInfo;
 
+/** A Docker engine to talk to, or the test is skipped with the reason none answers. */
+async function dockerOrSkip(): Promise<Dockerode> {
+  const status = await dockerAvailable();
+  test.skip(!status.ok, status.ok ? '' : status.reason);
+  return new Dockerode();
+}
+
+/** A build context in `dir` holding just this Dockerfile (written afresh on each call). */
+function dockerfileIn(dir: string, text: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), text);
+  return dir;
+}
+
 /** The error `promise` fails with (a test failure if it succeeds). */
 const failureOf = (promise: Promise<unknown>): Promise<Error> =>
   promise.then(
@@ -70,9 +84,7 @@ test.describe('a newcomer\'s virtual run', () => {
   });
 
   test('with DOCKER_BASE_IMAGE unset, machines are built on the local image labelled with its node', { tag: '@virtual' }, async () => {
-    const status = await dockerAvailable();
-    test.skip(!status.ok, status.ok ? '' : status.reason);
-    const docker = new Dockerode();
+    const docker = await dockerOrSkip();
     const labelled = await docker.listImages({ filters: { label: [BASE_NODE_LABEL] } });
     test.skip(labelled.length === 0, 'no local image is labelled distzero.base-node here (bash scripts/docker-base-image.sh builds one)');
     const base = await resolveBaseImage(docker, undefined);
@@ -84,9 +96,7 @@ test.describe('a newcomer\'s virtual run', () => {
   });
 
   test('a machine image is never taken for a base: the next build stands on the same base, not on the last machine image', { tag: '@virtual' }, async ({}, testInfo) => {
-    const status = await dockerAvailable();
-    test.skip(!status.ok, status.ok ? '' : status.reason);
-    const docker = new Dockerode();
+    const docker = await dockerOrSkip();
     const before = await resolveBaseImage(docker, undefined);
     test.skip(before.source !== 'local label', 'no local image is labelled distzero.base-node here (bash scripts/docker-base-image.sh builds one)');
     // The newest image of all, built now from a bundle of its own (its own build directory).
@@ -97,9 +107,7 @@ test.describe('a newcomer\'s virtual run', () => {
   });
 
   test('a machine image removed while a run uses it is built again', { tag: '@virtual' }, async ({}, testInfo) => {
-    const status = await dockerAvailable();
-    test.skip(!status.ok, status.ok ? '' : status.reason);
-    const docker = new Dockerode();
+    const docker = await dockerOrSkip();
     // A systems module whose bundle differs from the run's, so removing its image leaves the run's alone.
     const variant = testInfo.outputPath('variant-systems.ts');
     fs.mkdirSync(path.dirname(variant), { recursive: true });
@@ -119,40 +127,31 @@ test.describe('a newcomer\'s virtual run', () => {
   });
 
   test('a build that fails says why, as the engine puts it; a tag already built stands', { tag: '@virtual' }, async ({}, testInfo) => {
-    const status = await dockerAvailable();
-    test.skip(!status.ok, status.ok ? '' : status.reason);
-    const docker = new Dockerode();
+    const docker = await dockerOrSkip();
     const base = await resolveBaseImage(docker, undefined);
     const context = testInfo.outputPath('context');
-    fs.mkdirSync(context, { recursive: true });
-    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nCOPY not-in-the-context.txt /opt/\n`);
+    const broken = `FROM ${base.image}\nCOPY not-in-the-context.txt /opt/\n`;
+    dockerfileIn(context, broken);
     const tag = `distzero-broken-build:${process.pid}`;
     const failed = await failureOf(buildImage(docker, context, ['Dockerfile'], tag));
     expect(failed.message).toMatch(new RegExp(`^docker build of ${tag}: .*not-in-the-context\\.txt`));
     // What a parallel worker sees when the other's build of the same tag got there first: done.
-    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\n`);
-    await buildImage(docker, context, ['Dockerfile'], tag);
-    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nCOPY not-in-the-context.txt /opt/\n`);
+    await buildImage(docker, dockerfileIn(context, `FROM ${base.image}\n`), ['Dockerfile'], tag);
     try {
-      await buildImage(docker, context, ['Dockerfile'], tag);
+      await buildImage(docker, dockerfileIn(context, broken), ['Dockerfile'], tag);
     } finally {
       await docker.getImage(tag).remove({ force: true });
     }
   });
 
   test('old machine images go, untagged copies too; the newest and any a container uses stay', { tag: '@virtual' }, async ({}, testInfo) => {
-    const status = await dockerAvailable();
-    test.skip(!status.ok, status.ok ? '' : status.reason);
-    const docker = new Dockerode();
+    const docker = await dockerOrSkip();
     const base = await resolveBaseImage(docker, undefined);
     // A label and repository of this test's own: the run's machine images are not touched.
     const label = `distzero-prune-test-${process.pid}`;
     const repo = label;
-    const context = testInfo.outputPath('context');
-    fs.mkdirSync(context, { recursive: true });
     const build = async (tag: string, variant: string) => {
-      fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base.image}\nLABEL ${label}=1 variant=${variant}\n`);
-      await buildImage(docker, context, ['Dockerfile'], tag);
+      await buildImage(docker, dockerfileIn(testInfo.outputPath('context'), `FROM ${base.image}\nLABEL ${label}=1 variant=${variant}\n`), ['Dockerfile'], tag);
       // Image creation times are in whole seconds: one apart, so "newest" is well defined.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       return (await docker.getImage(tag).inspect()).Id;
@@ -175,11 +174,9 @@ test.describe('a newcomer\'s virtual run', () => {
   });
 
   test('a failed machine image build is tried once per run: later tests fail at once with its message', { tag: '@virtual' }, async ({}, testInfo) => {
-    const status = await dockerAvailable();
-    test.skip(!status.ok, status.ok ? '' : status.reason);
+    const docker = await dockerOrSkip();
     const run = runId();
     expect(run, 'the run id given by global setup').toBeTruthy();
-    const docker = new Dockerode();
     // A build directory of this test's own: the run's real marker would fail every later virtual test.
     const buildDir = testInfo.outputPath('build');
     const systemsModule = path.resolve('distzero.config.ts');
