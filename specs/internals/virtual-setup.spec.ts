@@ -135,6 +135,11 @@ test.describe('a newcomer\'s virtual run', () => {
     const tag = `distzero-broken-build:${process.pid}`;
     const failed = await failureOf(buildImage(docker, context, ['Dockerfile'], tag));
     expect(failed.message).toMatch(new RegExp(`^docker build of ${tag}: .*not-in-the-context\\.txt`));
+    // A step that fails inside a container: its reason, and no container left behind.
+    const marker = `failing-step-${process.pid}`;
+    const failedStep = await failureOf(buildImage(docker, dockerfileIn(context, `FROM ${base.image}\nRUN echo ${marker} && exit 3\n`), ['Dockerfile'], tag));
+    expect(failedStep.message).toMatch(/returned a non-zero code: 3/);
+    expect((await docker.listContainers({ all: true })).filter((c) => c.Command.includes(marker))).toEqual([]);
     // What a parallel worker sees when the other's build of the same tag got there first: done.
     await buildImage(docker, dockerfileIn(context, `FROM ${base.image}\n`), ['Dockerfile'], tag);
     try {

@@ -132,7 +132,8 @@ export async function buildImage(docker: Dockerode, context: string, files: stri
   for (let attempt = 0; attempt < 2; attempt++) {
     failure = undefined;
     try {
-      const lines = await streamLines(docker, await docker.buildImage({ context, src: files }, { t: tag }));
+      // forcerm: a step that fails leaves no intermediate container behind (rm alone keeps it).
+      const lines = await streamLines(docker, await docker.buildImage({ context, src: files }, { t: tag, forcerm: true }));
       const failed = lines.find((line) => line.error !== undefined || line.errorDetail !== undefined);
       if (failed) throw new Error(`docker build of ${tag}: ${failed.errorDetail?.message ?? failed.error}`);
     } catch (error) {
