@@ -144,8 +144,7 @@ export class Trace {
    * without serialising every message (sequence numbers and times already pin the rest).
    */
   private mixBody(body: Body): void {
-    // Message types are short, hashed afresh each time (machines' ids are hashed once, see TraceParty).
-    this.mix(fnv1a(body.type));
+    this.mix(typeCode(body.type));
     for (const key in body) {
       const value = body[key];
       if (typeof value === 'number') this.mix(value);
@@ -156,10 +155,19 @@ export class Trace {
   /** Two independent 32-bit lanes, each a multiply-xorshift mix (murmur3's finaliser constants). */
   private mix(value: number): void {
     const v = value | 0;
-    const hi = Math.floor(value / 4294967296) | 0;
+    // Most fields are small integers: their high word needs no division.
+    const hi = v === value ? v >> 31 : Math.floor(value / 4294967296) | 0;
     this.h1 = Math.imul(this.h1 ^ v, 0x85ebca6b) ^ hi;
     this.h1 ^= this.h1 >>> 13;
     this.h2 = Math.imul(this.h2 ^ v, 0xc2b2ae35) + Math.imul(hi, 0x27d4eb2f);
     this.h2 ^= this.h2 >>> 16;
   }
+}
+
+/** A message type's hash, made once: a system has a handful of types, and every body names one. */
+const typeCodes = new Map<string, number>();
+function typeCode(type: string): number {
+  let code = typeCodes.get(type);
+  if (code === undefined) typeCodes.set(type, (code = fnv1a(type)));
+  return code;
 }
