@@ -9,7 +9,6 @@
  * refuses both).
  */
 import net from 'node:net';
-import os from 'node:os';
 import type Dockerode from 'dockerode';
 import type { Logger } from '../../logging.ts';
 import type { Settings } from '../../settings.ts';
@@ -59,24 +58,21 @@ async function probe(docker: Dockerode, settings: Settings, target: { host: stri
 }
 
 /**
- * The address `host-gateway` stands for: the default bridge's gateway (docker0). An engine does not
- * always write the gateway into the bridge's IPAM config (Debian's 20.10 lists only the subnet), so
- * the bridge's own interface on this host answers next, and the subnet's first address last.
+ * The address `host-gateway` stands for: the default bridge's gateway (docker0), as the engine
+ * reports it. Not every engine writes the gateway into the bridge's IPAM config (Debian's 20.10 lists
+ * only the subnet): the bridge then has the subnet's first address, Docker's default. (This host's
+ * interface list cannot tell: it leaves out docker0 while it is down, i.e. until a container runs.)
  */
 async function hostGatewayAddress(docker: Dockerode): Promise<string | undefined> {
-  type Bridge = { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] }; Options?: Record<string, string> | null };
-  let bridge: Bridge;
+  let configs: { Gateway?: string; Subnet?: string }[];
   try {
-    bridge = (await docker.getNetwork('bridge').inspect()) as Bridge;
+    const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };
+    configs = bridge.IPAM?.Config ?? [];
   } catch {
     return undefined;
   }
-  const configs = bridge.IPAM?.Config ?? [];
   const gateway = configs.find((c) => c.Gateway)?.Gateway;
   if (gateway) return gateway;
-  const name = bridge.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-  const own = os.networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
-  if (own) return own;
   const subnet = configs.find((c) => c.Subnet && !c.Subnet.includes(':'))?.Subnet;
   return subnet ? firstAddress(subnet) : undefined;
 }
@@ -84,7 +80,7 @@ async function hostGatewayAddress(docker: Dockerode): Promise<string | undefined
 /** 172.17.0.0/16 -> 172.17.0.1: where Docker puts a bridge's gateway unless told otherwise. */
 function firstAddress(cidr: string): string | undefined {
   const octets = cidr.split('/')[0]!.split('.').map(Number);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) return undefined;
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) || octets[3] === 255) return undefined;
   octets[3] = octets[3]! + 1;
   return octets.join('.');
 }
