@@ -41,7 +41,9 @@ abstract class BatchingNode<S extends Schemas & { config: typeof treeConfig }> e
   protected add(amount: number): void {
     this.state.total += amount;
     if (this.config.flushMs === 0) {
-      for (const to of this.targets()) this.send(to, increment(amount));
+      // One body for every target, as a flush's batch is: a fan-out to a thousand kids makes one object, not a thousand.
+      const message = increment(amount);
+      for (const to of this.targets()) this.send(to, message);
       return;
     }
     this.state.pending += amount;
