@@ -169,7 +169,7 @@ export class LogShipper {
     this.inFlightBytes = 0;
     this.queue = [...unsent, ...this.queue.slice(this.head)];
     this.head = 0;
-    this.queuedBytes += unsent.reduce((sum, line) => sum + line.bytes, 0);
+    this.queuedBytes += unsent.reduce((bytes, line) => bytes + line.bytes, 0);
     this.trim();
     // While close() waits, the sink may still come back: keep trying until it gives up.
     if (this.ended) return;

@@ -48,7 +48,7 @@ export const settingsSchema = z.object({
   SWARM_SEED: int(0, 2 ** 31 - 1, 57),
   /** The register sweep: how many seeds of the register workload (from SWEEP_FROM) one test runs. */
   REGISTER_SWEEP_SEEDS: int(0, 10_000_000, 1000),
-  /** Test-only: plant a bug in sweep runs (sum: duplicate suppression off; register: stale reads), to show sweeps find it. */
+  /** Test-only: plant a bug in sweep runs (links without duplicate suppression, or what a system's own sweep plants), to show sweeps find it. */
   SWEEP_PLANTED_BUG: bool(),
   /** Run every simulated test twice and fail at the first event where the two runs differ. */
   CHECK_DETERMINISM: bool(),

@@ -2,9 +2,11 @@
  * Specs, systems, examples, benchmarks and scripts use the framework the way a user's project must:
  * through package.json's exports only. specs/internals/ tests the framework's insides and is exempt.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'distzero/test';
 import { ROOT, checkSource, checkTree, formatViolations, publicEntries } from './import-check.ts';
+import { sumSystem } from '../../systems/sum/system.ts';
 
 const SCANNED = ['specs', 'systems', 'examples', 'bench', 'scripts'];
 const EXEMPT = ['specs/internals'];
@@ -41,5 +43,33 @@ test.describe('public entries', () => {
     ]);
     expect(formatViolations(violations)).toContain("specs/framework/fixture.spec.ts:1 '../../src/runtime/wire.ts' reaches into src/");
     expect(formatViolations(violations)).toContain("specs/framework/fixture.spec.ts:2 'distzero/src/x' is not one of the package's exports");
+  });
+
+  test('the framework names no system: none of the sum system\'s names is under src/ or fixtures/', { tag: '@simulated' }, () => {
+    // The sum system's own vocabulary (its name, kinds, messages, requests, replies and helpers),
+    // each first found in the system itself, so the list cannot drift from what the system calls things.
+    const kinds = sumSystem.kinds.map((kind) => kind.name);
+    const requests = [...new Set(sumSystem.kinds.flatMap((kind) => Object.keys(kind.schemas.requests)))];
+    const messages = JSON.stringify(sumSystem.kinds[0]!.schemas.messages.toJSONSchema());
+    const names = [sumSystem.name, ...kinds.filter((kind) => kind.includes('_') || kind === sumSystem.name), ...requests, 'increment', 'set_total', 'RecordedUser'];
+    expect(kinds).toEqual(expect.arrayContaining(['input_leaf', 'output_leaf', 'sum']));
+    expect(requests).toEqual(expect.arrayContaining(['total', 'kid_config']));
+    for (const type of ['increment', 'set_total']) expect(messages).toContain(`"${type}"`);
+    const pattern = new RegExp(`\\b(${names.join('|')})s?\\b`, 'i');
+    const found: string[] = [];
+    const scan = (dir: string) => {
+      for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) scan(file);
+        else if (/\.(ts|js|json)$/.test(entry.name)) {
+          fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').forEach((line, i) => {
+            const match = pattern.exec(line);
+            if (match) found.push(`${file}:${i + 1} names "${match[0]}"`);
+          });
+        }
+      }
+    };
+    for (const dir of ['src', 'fixtures']) scan(dir);
+    expect(found, found.join('\n')).toEqual([]);
   });
 });

@@ -312,7 +312,7 @@ test.describe('set and counter checkers', () => {
 
   test('counter: each read between what surely happened before it and what may have', simulated, () => {
     const inc = (id: number, invokedAt: number, completedAt: number, delta: number, type: 'ok' | 'info' | 'fail' = 'ok'): Operation => ({
-      id, process: id, op: 'increment', args: delta, invokedAt, completedAt, outcome: type === 'ok' ? { type, value: null } : { type },
+      id, process: id, op: 'add', args: delta, invokedAt, completedAt, outcome: type === 'ok' ? { type, value: null } : { type },
     });
     const read = (id: number, invokedAt: number, completedAt: number, value: number): Operation => ({ id, process: 'reader', op: 'read', args: null, invokedAt, completedAt, outcome: { type: 'ok', value } });
     const history = [
@@ -324,7 +324,7 @@ test.describe('set and counter checkers', () => {
       read(11, 6, 7, 8),
       read(12, 11, 12, 3), // inc 1 done: ≥ 3; ≤ 8
     ];
-    expect(checkCounter(history)).toEqual({ valid: true, reads: 3, increments: 3, errors: [] });
+    expect(checkCounter(history)).toEqual({ valid: true, reads: 3, adds: 3, errors: [] });
     const wrong = [...history, read(13, 11, 12, 2), read(14, 11, 12, 9), read(15, 2, 3, 100)];
     const result = checkCounter(wrong);
     expect(result.valid).toBe(false);
@@ -335,6 +335,12 @@ test.describe('set and counter checkers', () => {
     ]);
     // A decrement that may have happened lowers the lower bound.
     expect(checkCounter([inc(0, 0, 1, 5), inc(1, 2, 9, -3, 'info'), read(2, 3, 4, 2)]).valid).toBe(true);
+    // `add` is a set's and a counter's (as in Jepsen): keys keep them apart, and a set's add is no counter's.
+    const setAdd: Operation = { id: 20, process: 9, key: 's', op: 'add', args: 'x', invokedAt: 0, completedAt: 1, outcome: { type: 'ok', value: null } };
+    const mixed = [...history.map((o) => ({ ...o, key: 'c' })), setAdd];
+    expect(checkCounter(mixed, { key: 'c' })).toEqual({ valid: true, reads: 3, adds: 3, errors: [] });
+    expect(setAdds(mixed, { key: 's' })).toEqual({ acknowledged: ['x'], attempted: [] });
+    expect(() => checkCounter(mixed)).toThrow('checkCounter: operation 20 on key s adds "x", not a finite number');
   });
 });
 

@@ -18,7 +18,7 @@ test.describe('sum history', () => {
       const adder = async (process: number) => {
         for (let i = 0; i < 6; i++) {
           const amount = 1 + system.random.int(5);
-          await system.history.record(process, { op: 'increment', args: amount }, () => system.send(sum.input, { type: 'increment', amount }));
+          await system.history.record(process, { op: 'add', args: amount }, () => system.send(sum.input, { type: 'increment', amount }));
         }
       };
       const reader = async (process: number) => {
@@ -29,7 +29,7 @@ test.describe('sum history', () => {
       const result = checkCounter(history);
       expect(result.valid, JSON.stringify(result.errors)).toBe(true);
       expect(result.reads).toBe(12);
-      const total = history.reduce((t, op) => (op.op === 'increment' && op.outcome.type === 'ok' ? t + op.args : t), 0);
+      const total = history.reduce((t, op) => (op.op === 'add' && op.outcome.type === 'ok' && typeof op.args === 'number' ? t + op.args : t), 0);
       await waitForTotals(system, sum.outputLeaves, total, 30_000);
     });
   });

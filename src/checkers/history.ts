@@ -25,10 +25,12 @@ export interface OperationKinds {
    * system that reports a failed precondition as an error completes it `fail` instead).
    */
   cas: { args: { from: Value; to: Value }; value: boolean };
-  /** Add an element to a set, or broadcast a message. */
+  /**
+   * Add: an element to a set (or a broadcast message), or a number of any sign to a counter, as
+   * Jepsen and Maelstrom use it. Which one is the checker's reading: `checkSet` for a set's key,
+   * `checkCounter` for a counter's.
+   */
   add: { args: Value; value: null };
-  /** Add `args` (any sign) to a counter. */
-  increment: { args: number; value: null };
 }
 
 export type OperationKind = keyof OperationKinds;
@@ -148,7 +150,7 @@ function okValue(op: OperationKind, result: unknown): Value | boolean {
   return null;
 }
 
-/** The text an operation is shown with: `w 3`, `r 3`, `cas 1→2`, `add 7`, `inc 2`. */
+/** The text an operation is shown with: `w 3`, `r 3`, `cas 1→2`, `add 7`. */
 export function operationLabel(operation: Operation): string {
   const value = (v: Value) => (typeof v === 'string' ? v : JSON.stringify(v));
   switch (operation.op) {
@@ -160,8 +162,6 @@ export function operationLabel(operation: Operation): string {
       return `cas ${value(operation.args.from)}→${value(operation.args.to)}${operation.outcome.type === 'ok' && !operation.outcome.value ? ' ✗' : ''}`;
     case 'add':
       return `add ${value(operation.args)}`;
-    case 'increment':
-      return `inc ${operation.args}`;
   }
 }
 

@@ -63,7 +63,7 @@ const isRegisterOperation = (operation: Operation): operation is RegisterOperati
 const keyOf = (operation: Operation) => operation.key ?? '';
 
 /**
- * Check a history of register operations; other kinds (`add`, `increment`) are ignored. A violation
+ * Check a history of register operations; other kinds (`add`) are ignored. A violation
  * on one key wins over `unknown` on another: a violation found is a violation, whatever the rest.
  */
 export function checkLinearizable(history: History, options: LinearizabilityOptions = {}): LinearizabilityResult {
@@ -270,7 +270,7 @@ const CAS_REFUSED = 3;
 const CAS_MAYBE = 4;
 
 /**
- * The configurations (linearized set, state) seen. The set's hash is kept incrementally (Zobrist:
+ * The configurations (linearized set, state) seen. The set's hash is updated as it changes (Zobrist:
  * a random 52-bit word per operation, XORed in and out), so a lookup costs one map access and, on
  * a hash match, one comparison of the bitsets — never a string built per step.
  */

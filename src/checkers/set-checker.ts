@@ -61,14 +61,16 @@ export function checkSet(input: SetCheckInput): SetCheckResult {
 }
 
 /**
- * The acknowledged and attempted elements of a history's `add` operations (`fail` ones definitely
- * did not happen: they count as never attempted, so one that shows up is unexpected).
+ * The acknowledged and attempted elements of a history's `add` operations on `key` (all of them if
+ * no key given): `fail` ones definitely did not happen, so they count as never attempted and one
+ * that shows up is unexpected.
  */
-export function setAdds(history: History): { acknowledged: Element[]; attempted: Element[] } {
+export function setAdds(history: History, options: { key?: string } = {}): { acknowledged: Element[]; attempted: Element[] } {
   const acknowledged: Element[] = [];
   const attempted: Element[] = [];
   for (const operation of history) {
     if (operation.op !== 'add' || operation.args === null || typeof operation.args === 'boolean') continue;
+    if (options.key !== undefined && operation.key !== options.key) continue;
     if (operation.outcome.type === 'ok') acknowledged.push(operation.args);
     else if (operation.outcome.type === 'info') attempted.push(operation.args);
   }

@@ -95,10 +95,10 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
   parts.push(`<text x="${left}" y="${axisY + 4}" font-size="11">${escape(String(start))}</text>`);
   parts.push(`<text x="${right}" y="${axisY + 4}" font-size="11" text-anchor="end">${escape(String(end))}</text>`);
   const height = top + AXIS + MARGIN;
-  const total = right + MARGIN;
+  const svgWidth = right + MARGIN;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${height}" viewBox="0 0 ${total} ${height}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${svgWidth}" height="${height}" viewBox="0 0 ${svgWidth} ${height}" font-family="sans-serif">`,
     ...parts,
     `</svg>`,
   ].join('\n');

@@ -166,9 +166,9 @@ export class ApiServer {
     if (held === 0) c.frameStartedAt = undefined;
     else if (before === 0 || completed) c.frameStartedAt = Date.now();
     // Checked before the bytes count as held: the bound is never passed by more than the chunk just read.
-    const total = this.unauthenticatedHeld - c.unauthenticatedHeld + c.reader.unauthenticatedHeld;
-    if (total > this.options.limits.unauthenticatedBytes) {
-      return this.reject(c, 'memory_limit', `unauthenticated input would hold ${total} bytes, over ${this.options.limits.unauthenticatedBytes}`);
+    const wouldHold = this.unauthenticatedHeld - c.unauthenticatedHeld + c.reader.unauthenticatedHeld;
+    if (wouldHold > this.options.limits.unauthenticatedBytes) {
+      return this.reject(c, 'memory_limit', `unauthenticated input would hold ${wouldHold} bytes, over ${this.options.limits.unauthenticatedBytes}`);
     }
     this.hold(c, c.reader.unauthenticatedHeld);
   }

@@ -57,7 +57,7 @@ export class Rejections {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.heldBack.size === 0) return;
-    this.logger.warn({ held_back: Object.fromEntries(this.heldBack), totals: this.nonZero() }, 'rejected input (summary)');
+    this.logger.warn({ held_back: Object.fromEntries(this.heldBack), counts: this.nonZero() }, 'rejected input (summary)');
     this.heldBack.clear();
   }
 

@@ -75,9 +75,9 @@ export abstract class RealSpawner extends Spawner {
 
   override async faultCounts(): Promise<FaultCounts> {
     await Promise.all(this.upMachines().map((m) => this.fetchCounts(m.id)));
-    const total = addFaultCounts(emptyFaultCounts(), this.countsOfDead);
-    for (const counts of this.lastCounts.values()) addFaultCounts(total, counts);
-    return { ...total, crashes: this.crashes, skewed_clocks: this.skewedClocks };
+    const all = addFaultCounts(emptyFaultCounts(), this.countsOfDead);
+    for (const counts of this.lastCounts.values()) addFaultCounts(all, counts);
+    return { ...all, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 
   private async fetchCounts(machineId: string): Promise<void> {
