@@ -46,8 +46,9 @@ test.describe('public entries', () => {
   });
 
   test('the framework names no system: none of the sum system\'s names is under src/ or fixtures/', { tag: '@simulated' }, () => {
-    // The sum system's own vocabulary (its name, kinds, messages, requests, replies and helpers),
-    // each first found in the system itself, so the list cannot drift from what the system calls things.
+    // The sum system's own vocabulary: its name, its kinds but the plain words (input, output), its
+    // requests (whose names are its replies' fields), its messages but `hello`, and its recorded user.
+    // Each is first found in the system's definitions, so the list cannot drift from what it calls things.
     const kinds = sumSystem.kinds.map((kind) => kind.name);
     const requests = [...new Set(sumSystem.kinds.flatMap((kind) => Object.keys(kind.schemas.requests)))];
     const messages = JSON.stringify(sumSystem.kinds[0]!.schemas.messages.toJSONSchema());
