@@ -126,6 +126,47 @@ class Fifo<T> {
 }
 
 /**
+ * Packets that arrived ahead of a gap, by sequence number. On a jittery network most packets of a
+ * busy link do (the simulator's calm network reorders nearly all of a burst), so this is on the hot
+ * path: those within a window of the next one expected sit in a ring indexed by their number (no
+ * allocation per packet), any further ahead (a sender with a larger window) in a Map made on first use.
+ */
+class EarlyPackets {
+  private static readonly RING = 64;
+  private readonly ring: (DataPacket | undefined)[] = new Array<DataPacket | undefined>(EarlyPackets.RING).fill(undefined);
+  private far: Map<number, DataPacket> | undefined;
+
+  /** Hold `packet`, `next` being the number the link delivers next; false if it is held already. */
+  add(packet: DataPacket, next: number): boolean {
+    if (this.has(packet.seq)) return false;
+    if (packet.seq - next < EarlyPackets.RING) this.ring[packet.seq & (EarlyPackets.RING - 1)] = packet;
+    else (this.far ??= new Map()).set(packet.seq, packet);
+    return true;
+  }
+
+  /** The packet numbered `seq`, taken out; undefined if none arrived. */
+  take(seq: number): DataPacket | undefined {
+    const slot = seq & (EarlyPackets.RING - 1);
+    const held = this.ring[slot];
+    if (held !== undefined && held.seq === seq) {
+      this.ring[slot] = undefined;
+      return held;
+    }
+    const far = this.far?.get(seq);
+    if (far) this.far!.delete(seq);
+    return far;
+  }
+
+  private has(seq: number): boolean {
+    return this.ring[seq & (EarlyPackets.RING - 1)]?.seq === seq || this.far?.has(seq) === true;
+  }
+
+  packets(): DataPacket[] {
+    return [...this.ring.filter((packet) => packet !== undefined), ...(this.far?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+  }
+}
+
+/**
  * The sending end of a link. It is its own retransmission timer (no closure per arming: on a quiet
  * link one is armed for nearly every packet): armed while packets wait for acks, it resends only
  * what has waited a full timeout, and re-arms for the oldest packet still waiting.
@@ -163,7 +204,7 @@ class Incoming implements DelayedAck {
   /** The highest seq an ack carried, sent alone or riding on data the other way. */
   acked = 0;
   /** Arrived ahead of a gap, by sequence number (made on first use). */
-  early: Map<number, DataPacket> | undefined = undefined;
+  early: EarlyPackets | undefined = undefined;
   /** Where the pending acknowledgement goes; undefined when none is pending. */
   ackTo: Address | undefined = undefined;
   /** Set once another incarnation's link replaced this one: its ack is no longer owed. */
@@ -305,15 +346,12 @@ export class ReliableLinks {
     } else if (packet.seq === link.delivered + 1) {
       if (!this.deliverNext(link, packet)) return;
       const early = link.early;
-      for (let next = early?.get(link.delivered + 1); next; next = early!.get(link.delivered + 1)) {
-        early!.delete(next.seq);
+      for (let next = early?.take(link.delivered + 1); next; next = early!.take(link.delivered + 1)) {
         if (!this.deliverNext(link, next)) break;
       }
       // A reply the node sent at once carried the ack: none owed.
       if (link.delivered === link.acked && !link.ackTo) return;
-    } else if (!link.early?.has(packet.seq)) {
-      (link.early ??= new Map()).set(packet.seq, packet);
-    } else {
+    } else if (!(link.early ??= new EarlyPackets()).add(packet, link.delivered + 1)) {
       this.stats.duplicatesDropped++;
     }
     this.acknowledge(packet, link);
@@ -360,7 +398,7 @@ export class ReliableLinks {
   snapshot(): LinksSnapshot {
     return {
       outgoing: [...this.outgoing.values()].map(({ from, to, address, nextSeq, unacked, waiting, rto }) => ({ from, to, address, nextSeq, unacked: unacked.packets(), waiting: waiting.items(), rto })),
-      incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: [...(link.early?.values() ?? [])] })),
+      incoming: [...this.incoming.entries()].map(([from, to, link]) => ({ from, to, inc: link.inc, delivered: link.delivered, early: link.early?.packets() ?? [] })),
     };
   }
 
@@ -379,7 +417,10 @@ export class ReliableLinks {
     for (const i of snapshot.incoming) {
       const link = new Incoming(this.host, i.from, i.to, i.inc);
       link.delivered = i.delivered;
-      if (i.early.length > 0) link.early = new Map(i.early.map((p) => [p.seq, p]));
+      if (i.early.length > 0) {
+        const early = (link.early = new EarlyPackets());
+        for (const packet of i.early) early.add(packet, i.delivered + 1);
+      }
       this.incoming.set(i.from, i.to, link);
     }
   }
