@@ -55,7 +55,7 @@ test.describe('misuse', () => {
   test('every misuse is refused in simulation with a typed error naming the node, the kind and the field', { tag: '@simulated' }, async ({ system }) => {
     const outcomes = await misuses(system);
     const by = Object.fromEntries(outcomes.map((o) => [o.case, `${o.name}: ${o.message}`]));
-    expect(by['unregistered kind']).toMatch(/^UnknownKindError: no node kind "no_such_kind" is registered \(registered: .*input.*\)$/);
+    expect(by['unregistered kind']).toMatch(/^UnknownKindError: no node kind "no_such_kind" is registered \(registered: .*input.*; a kind is registered by naming its system in the project's systems module\)$/);
     expect(by['config fails its schema']).toMatch(/^InvalidBodyError: invalid config for node bad-sum \(kind sum\) at senders: /);
     expect(by['message the kind does not declare']).toMatch(/^InvalidBodyError: invalid message for node input \(kind input\) at type: /);
     expect(by['message with 0.5 where an integer is declared']).toMatch(/^InvalidBodyError: invalid message for node input \(kind input\) at amount: .*int/);

@@ -27,7 +27,7 @@ export class InvalidBodyError extends DistZeroError<{ node: string; kind: string
 export class UnknownKindError extends DistZeroError<{ kind: string; known: string[] }> {
   override name = 'UnknownKindError';
   constructor(details: UnknownKindError['details']) {
-    super(details, `no node kind "${details.kind}" is registered (registered: ${details.known.join(', ') || 'none'})`);
+    super(details, `no node kind "${details.kind}" is registered (registered: ${details.known.join(', ') || 'none'}; a kind is registered by naming its system in the project's systems module)`);
   }
 }
 
