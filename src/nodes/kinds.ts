@@ -122,17 +122,20 @@ export interface BodyOwner {
  * Validate `value` against `schema`: the value itself when the compiled check passes it, else zod's
  * parse of it, or an InvalidBodyError naming the field.
  */
-export function checkBody<T>(schema: z.ZodType<T>, value: unknown, owner: BodyOwner, role: BodyRole): T {
+export function checkBody<T>(schema: z.ZodType<T>, value: unknown, owner: BodyOwner, role: BodyRole, type?: string): T {
   if (compiledCheck(schema)(value)) return value as T;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw bodyError(parsed.error, owner, role);
+  throw bodyError(parsed.error, owner, role, type);
 }
 
-/** The InvalidBodyError for a failed parse: its first issue's field and problem. */
-export function bodyError(error: z.ZodError, owner: BodyOwner, role: BodyRole): InvalidBodyError {
+/**
+ * The InvalidBodyError for a failed parse: its first issue's field and problem, and the `type` the
+ * body claimed (a message's or request's; for a reply, the request's), when it is a string.
+ */
+export function bodyError(error: z.ZodError, owner: BodyOwner, role: BodyRole, type?: unknown): InvalidBodyError {
   const issue = error.issues[0]!;
-  return new InvalidBodyError({ node: owner.name, kind: owner.kind, role, path: issue.path.join('.') || '(root)', problem: issue.message });
+  return new InvalidBodyError({ node: owner.name, kind: owner.kind, role, path: issue.path.join('.') || '(root)', problem: issue.message, ...(typeof type === 'string' ? { type } : {}) });
 }
 
 const withType = new WeakMap<RequestSchemas, z.ZodType>();

@@ -16,11 +16,17 @@ export abstract class DistZeroError<D extends object = object> extends Error {
 export type BodyRole = 'config' | 'message' | 'request' | 'reply' | 'state';
 
 /** A config, message, request, reply or journaled state that fails its node kind's schema. */
-export class InvalidBodyError extends DistZeroError<{ node: string; kind: string; role: BodyRole; path: string; problem: string }> {
+export class InvalidBodyError extends DistZeroError<{ node: string; kind: string; role: BodyRole; path: string; problem: string; type?: string }> {
   override name = 'InvalidBodyError';
   constructor(details: InvalidBodyError['details']) {
-    super(details, `invalid ${details.role} for node ${details.node} (kind ${details.kind}) at ${details.path}: ${details.problem}`);
+    super(details, `invalid ${details.role}${typeOfBody(details)} for node ${details.node} (kind ${details.kind}) at ${details.path}: ${details.problem}`);
   }
+}
+
+/** Which message or request a body claimed to be (a reply: which request it answers), when known. */
+function typeOfBody({ role, type }: InvalidBodyError['details']): string {
+  if (type === undefined) return '';
+  return role === 'reply' ? ` to ${JSON.stringify(type)}` : ` ${JSON.stringify(type)}`;
 }
 
 /** A node kind no registered system declares. */

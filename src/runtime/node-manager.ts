@@ -136,7 +136,7 @@ export class NodeManager implements MachineController {
     const schema = this.registry.kind(to.kind).schemas.messages;
     if (compiledCheck(schema)(message)) return message;
     const parsed = schema.safeParse(message);
-    if (!parsed.success) throw bodyError(parsed.error, { name: to.id, kind: to.kind }, 'message');
+    if (!parsed.success) throw bodyError(parsed.error, { name: to.id, kind: to.kind }, 'message', message.type);
     return parsed.data;
   }
 
@@ -232,7 +232,7 @@ export class NodeManager implements MachineController {
         return this.startNode(request.kind, request.id, request.name, request.config);
       case 'send_to_node': {
         const { node, kind } = this.hosted(request.nodeId);
-        const message = checkBody(kind.schemas.messages, request.message, node, 'message');
+        const message = checkBody(kind.schemas.messages, request.message, node, 'message', request.message.type);
         this.guard('send_to_node', node.id, () => node.receive(message, SYSTEM_SENDER));
         return {};
       }
@@ -249,7 +249,7 @@ export class NodeManager implements MachineController {
   private call(nodeId: string, body: Body, respond: (response: ApiResponse) => void): void {
     const { node, kind } = this.hosted(nodeId);
     const schemas = requestSchemas(kind, body, node);
-    const request = checkBody(requestBodySchema(schemas), body, node, 'request');
+    const request = checkBody(requestBodySchema(schemas), body, node, 'request', body.type);
     const call: NodeCall = { node, type: body.type, replySchema: schemas.reply, respond, answered: false };
     let returned: unknown;
     try {
@@ -276,7 +276,7 @@ export class NodeManager implements MachineController {
     }
     call.answered = true;
     try {
-      call.respond({ ok: true, result: checkBody(call.replySchema, value, node, 'reply') });
+      call.respond({ ok: true, result: checkBody(call.replySchema, value, node, 'reply', call.type) });
     } catch (error) {
       call.respond({ ok: false, error: describeError(error) });
     }
@@ -316,7 +316,7 @@ export class NodeManager implements MachineController {
     let checked = message;
     if (this.options.checkArrivals) {
       try {
-        checked = checkBody(this.registry.kind(node.kind).schemas.messages, message, node, 'message');
+        checked = checkBody(this.registry.kind(node.kind).schemas.messages, message, node, 'message', message.type);
       } catch (error) {
         // Acknowledged and dropped: resending the same bad message would not make it good.
         this.logger.warn({ node_id: to, from, err: describeError(error) }, 'rejected input');
