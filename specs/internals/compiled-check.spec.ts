@@ -81,6 +81,17 @@ test.describe('fast paths', () => {
     expect(compiledCheck(sumMessage)({ type: 'increment', amount: 1, extra: true })).toBe(false);
     expect(compiledCheck(schemas.defaults!)({})).toBe(false);
     expect(compiledCheck(schemas.strict!)({ a: 'x', b: 1 })).toBe(false);
+    // An enumerable key added to Object.prototype shows in every for-in: the count is off, and zod decides.
+    const body = { type: 'increment', amount: 1 };
+    expect(compiledCheck(sumMessage)(body)).toBe(true);
+    Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+    try {
+      expect(compiledCheck(sumMessage)(body)).toBe(false);
+      expect(sumMessage.safeParse(body).success).toBe(true);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+    expect(compiledCheck(sumMessage)(body)).toBe(true);
   });
 
   test('wireCopy gives what a JSON round trip gives, and shares no object', simulated, () => {

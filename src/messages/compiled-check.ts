@@ -176,8 +176,11 @@ function compileObject(def: Def): Check {
       if (!field.check(value)) return false;
     }
     if (extraAllowed) return true;
+    // A plain object's for-in sees its own keys and Object.prototype's enumerable ones, of which
+    // there are none unless something added one: then the count is off, and zod decides (the
+    // one-sided contract holds). Not asking each key whether it is own saves a call per key.
     let keys = 0;
-    for (const key in v) if (Object.hasOwn(v, key)) keys++;
+    for (const _ in v) keys++;
     return keys === present;
   };
 }
