@@ -184,4 +184,3 @@ test.describe('reliable links: order', () => {
     );
   });
 });
-
