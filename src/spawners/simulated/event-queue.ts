@@ -2,6 +2,9 @@
  * The simulator's agenda: a binary min-heap of events ordered by time, ties broken by insertion
  * order so equal-time events run in the order they were scheduled (deterministic, and cheap to
  * compare). Cancelled events are skipped when they reach the top instead of being searched for.
+ * An event record may be inserted again once it ran or was cancelled (a link's delayed ack is one
+ * record, armed again and again): an entry is live only while its record is armed (`fn`) and still
+ * carries the sequence number the entry was inserted with.
  */
 export interface SimEvent {
   readonly at: number;
@@ -102,19 +105,27 @@ export class EventQueue {
 
   /** Keep only live events and restore the heap order (Floyd's bottom-up build, O(n)). */
   private compact(): void {
-    const kept = this.events.slice(0, this.count).filter((event) => event.fn !== undefined);
-    this.events.length = 0;
-    this.count = kept.length;
-    for (let i = 0; i < kept.length; i++) {
-      this.events[i] = kept[i]!;
-      this.times[i] = kept[i]!.at;
-      this.seqs[i] = kept[i]!.seq;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (!this.liveAt(i)) continue;
+      this.events[kept] = this.events[i]!;
+      this.times[kept] = this.times[i]!;
+      this.seqs[kept] = this.seqs[i]!;
+      kept++;
     }
+    this.events.length = kept;
+    this.count = kept;
     for (let i = (this.count >> 1) - 1; i >= 0; i--) this.siftDown(i, this.events[i]!, this.times[i]!, this.seqs[i]!);
   }
 
+  /** Whether the entry at slot `i` is its record's current one, not yet run or cancelled. */
+  private liveAt(i: number): boolean {
+    const event = this.events[i]!;
+    return event.fn !== undefined && event.seq === this.seqs[i];
+  }
+
   private dropCancelled(): void {
-    while (this.count > 0 && this.events[0]!.fn === undefined) this.removeTop();
+    while (this.count > 0 && !this.liveAt(0)) this.removeTop();
   }
 
   private removeTop(): void {

@@ -325,17 +325,18 @@ export class Simulation {
     // An ack for a machine that does not exist waits in its sender's own queue: it is still sent
     // (and lost on the way, as an eager one would be) when its sender catches up.
     const target = (to.kind === 'sim' ? this.machines.get(to.machineId) : undefined) ?? from;
-    // One record per link, armed again and again: an ack costs one slot in its target's queue.
-    const pending = ((ack.timerHandle as PendingAck | undefined) ??= { ack, due, event: undefined, queue: undefined });
+    // One record per link, armed again and again, and its own event: arming an ack allocates nothing.
+    const pending = ((ack.timerHandle as PendingAck | undefined) ??= new PendingAck(ack));
     const queue = (target.acks ??= new MachineAcks()).to;
-    pending.due = due;
+    pending.at = due;
     pending.queue = queue;
-    pending.event = queue.add(due, noop, pending);
+    pending.fn = noop;
+    queue.insert(pending);
   }
 
   /** A delayed ack's link is about to change: if the ack is due, it goes first (see above). */
   settleAck(pending: PendingAck | undefined): void {
-    if (pending?.event && pending.due <= this.now) this.sendAck(pending);
+    if (pending?.armed && pending.at <= this.now) this.sendAck(pending);
   }
 
   /**
@@ -344,29 +345,26 @@ export class Simulation {
    * settled first, so it is not due.
    */
   dropAck(pending: PendingAck | undefined): void {
-    if (!pending?.event) return;
-    if (pending.due <= this.now) return this.sendAck(pending);
-    pending.queue!.cancel(pending.event);
-    pending.event = undefined;
+    if (!pending?.armed) return;
+    if (pending.at <= this.now) return this.sendAck(pending);
+    pending.queue!.cancel(pending);
   }
 
   /** Take a delayed ack out of its queue and send it as of its due time. */
   private sendAck(pending: PendingAck): void {
-    pending.queue!.cancel(pending.event!);
-    pending.event = undefined;
+    pending.queue!.cancel(pending);
     this.sendAsOf(pending);
   }
 
   private sendAsOf(pending: PendingAck): void {
     const now = this.now;
-    this.now = pending.due;
+    this.now = pending.at;
     pending.ack.fire();
     this.now = now;
   }
 
   /** A delayed ack that became an event (its target crashed): it leaves at its due time. */
   private readonly ackDue = (pending: PendingAck): void => {
-    pending.event = undefined;
     pending.ack.fire();
   };
 
@@ -378,10 +376,11 @@ export class Simulation {
   releaseAcksTo(m: SimulatedMachine): void {
     const owed = m.acks?.to;
     if (!owed) return;
-    for (let event = owed.pop(); event; event = owed.pop()) {
-      const pending = event.arg as PendingAck;
+    for (let pending = owed.pop() as PendingAck | undefined; pending; pending = owed.pop() as PendingAck | undefined) {
+      // Popping took its handler out (see EventQueue.pop): it goes into the agenda with another.
       pending.queue = this.queue;
-      pending.event = this.queue.add(pending.due, this.ackDue, pending);
+      pending.fn = this.ackDue as (arg: never) => void;
+      this.queue.insert(pending);
     }
   }
 
@@ -410,9 +409,7 @@ export class Simulation {
   private sendDue(acks: EventQueue): void {
     const now = this.now;
     for (let due = acks.peekTime(); due !== undefined && due <= now; due = acks.peekTime()) {
-      const pending = acks.pop()!.arg as PendingAck;
-      pending.event = undefined;
-      this.sendAsOf(pending);
+      this.sendAsOf(acks.pop() as PendingAck);
     }
   }
 
@@ -519,12 +516,23 @@ class MachineAcks {
   prompt = false;
 }
 
-/** A link's delayed ack, armed (`event`, in `queue`: its target's, or the agenda's) or not. */
-interface PendingAck {
-  readonly ack: DelayedAck;
-  due: number;
-  event: SimEvent | undefined;
-  queue: EventQueue | undefined;
+/**
+ * A link's delayed ack: its own event, armed (in `queue`: its target's, or the agenda's, due `at`)
+ * or not. Armed again and again, it is inserted again each time (see EventQueue: an entry it left
+ * behind when cancelled is told apart by its sequence number).
+ */
+class PendingAck implements SimEvent {
+  at = 0;
+  seq = 0;
+  fn: ((arg: never) => void) | undefined = undefined;
+  readonly arg: PendingAck = this;
+  queue: EventQueue | undefined = undefined;
+
+  constructor(readonly ack: DelayedAck) {}
+
+  get armed(): boolean {
+    return this.fn !== undefined;
+  }
 }
 
 const noop = (): void => undefined;
