@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'distzero/test';
-import { ROOT, checkSource, checkTree, formatViolations, publicEntries } from './import-check.ts';
+import { ROOT, checkSource, checkTree, formatViolations, publicEntries, sourceFiles } from './import-check.ts';
 import { sumSystem } from '../../systems/sum/system.ts';
 
 const SCANNED = ['specs', 'systems', 'examples', 'bench', 'scripts'];
@@ -57,20 +57,14 @@ test.describe('public entries', () => {
     expect(requests).toEqual(expect.arrayContaining(['total', 'kid_config']));
     for (const type of ['increment', 'set_total']) expect(messages).toContain(`"${type}"`);
     const pattern = new RegExp(`\\b(${names.join('|')})s?\\b`, 'i');
-    const found: string[] = [];
-    const scan = (dir: string) => {
-      for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-        const file = path.join(dir, entry.name);
-        if (entry.isDirectory()) scan(file);
-        else if (/\.(ts|js|json)$/.test(entry.name)) {
-          fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').forEach((line, i) => {
-            const match = pattern.exec(line);
-            if (match) found.push(`${file}:${i + 1} names "${match[0]}"`);
-          });
-        }
-      }
-    };
-    for (const dir of ['src', 'fixtures']) scan(dir);
+    const found = ['src', 'fixtures'].flatMap((dir) =>
+      sourceFiles(path.join(ROOT, dir)).flatMap((file) =>
+        fs.readFileSync(file, 'utf8').split('\n').flatMap((line, i) => {
+          const match = pattern.exec(line);
+          return match ? [`${path.relative(ROOT, file)}:${i + 1} names "${match[0]}"`] : [];
+        }),
+      ),
+    );
     expect(found, found.join('\n')).toEqual([]);
   });
 });

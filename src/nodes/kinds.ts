@@ -86,8 +86,6 @@ export function defineSystem(name: string, kinds: readonly NodeKind<any>[]): Sys
  */
 export class Registry {
   private readonly kinds = new Map<string, NodeKind>();
-  /** Each kind's compiled message check, by kind name: what every send asks, in one lookup. */
-  private readonly messageChecks = new Map<string, (message: unknown) => boolean>();
 
   constructor(readonly systems: readonly System[]) {
     for (const system of systems) {
@@ -106,13 +104,6 @@ export class Registry {
 
   has(name: string): boolean {
     return this.kinds.has(name);
-  }
-
-  /** The compiled check of what kind `name` accepts (see compiledCheck: true only if zod would pass it unchanged). */
-  messageCheck(name: string): (message: unknown) => boolean {
-    let check = this.messageChecks.get(name);
-    if (!check) this.messageChecks.set(name, (check = compiledCheck(this.kind(name).schemas.messages)));
-    return check;
   }
 }
 

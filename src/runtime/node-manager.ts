@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../logging.ts';
 import type { Address, ApiRequest, ApiResponse, Body, NodeHandle, Packet, RawPacket, Transport } from '../messages/index.ts';
+import { compiledCheck } from '../messages/compiled-check.ts';
 import { bodyError, checkBody, requestBodySchema, requestSchemas, type BodyOwner, type NodeKind, type Registry } from '../nodes/kinds.ts';
 import type { Node } from '../nodes/node.ts';
 import { InvalidRequestError, NoTransportError, ReplyError, UnknownNodeError, describeError } from './errors.ts';
@@ -132,8 +133,9 @@ export class NodeManager implements MachineController {
    * only for what it cannot pass unchanged.
    */
   private checked(to: NodeHandle, message: Body): Body {
-    if (this.registry.messageCheck(to.kind)(message)) return message;
-    const parsed = this.registry.kind(to.kind).schemas.messages.safeParse(message);
+    const schema = this.registry.kind(to.kind).schemas.messages;
+    if (compiledCheck(schema)(message)) return message;
+    const parsed = schema.safeParse(message);
     if (!parsed.success) throw bodyError(parsed.error, { name: to.id, kind: to.kind }, 'message', message.type);
     return parsed.data;
   }
