@@ -1,5 +1,4 @@
 import { defineDistZeroConfig } from 'distzero/playwright';
-import { settings } from 'distzero/tools';
 
 /** The suite: one project per mode (see distzero/playwright), the systems of distzero.config.ts. */
 export default defineDistZeroConfig({
@@ -7,9 +6,8 @@ export default defineDistZeroConfig({
   systems: './distzero.config.ts',
   timeout: 120_000,
   fullyParallel: true,
-  // Every core (sweeps scale with it); the determinism check runs every test twice, one run after the other: one worker.
-  workers: settings.CHECK_DETERMINISM ? 1 : '100%',
-  repeatEach: settings.CHECK_DETERMINISM ? 2 : 1,
+  // Every core (sweeps scale with it); with CHECK_DETERMINISM=1, defineDistZeroConfig makes it one worker, every test twice.
+  workers: '100%',
   reporter: [
     ['list'],
     ['html', { open: 'never', outputFolder: 'playwright-report' }],
