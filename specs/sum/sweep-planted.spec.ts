@@ -17,6 +17,12 @@ test.describe('sweeps find seed-dependent bugs', () => {
     const passed = [...planted.seeds].filter(([, o]) => o.status === 'passed');
     expect(failed.length, 'some seeds expose the planted bug').toBeGreaterThan(0);
     expect(passed.length, 'the calm seeds do not').toBeGreaterThan(0);
+    // A failing batch tells the story of its first failing seed only: its sequence diagram and run.
+    for (const batch of planted.batches.filter((b) => b.status === 'failed')) {
+      const firstFailing = batch.seeds.find((seed) => planted.seeds.get(seed)!.status === 'failed')!;
+      const stories = batch.attachments.filter((name) => /^seed \d+ /.test(name));
+      expect(stories.sort(), batch.title).toEqual([`seed ${firstFailing} sequence-diagram.svg`, `seed ${firstFailing} simulation.json`]);
+    }
     for (const [seed, outcome] of failed) {
       expect(outcome.replay).toBe(`SWEEP_FROM=${seed} SWEEP_SEEDS=1 SWEEP_PLANTED_BUG=1 npx playwright test --project=simulated --grep @sweep`);
       expect(outcome.error, `seed ${seed}'s error`).toMatch(/^Error: every output leaf totals \d+$/);
