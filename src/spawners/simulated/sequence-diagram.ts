@@ -1,9 +1,13 @@
 /**
- * A message-sequence diagram of a simulated run, as SVG: one lifeline per machine, one arrow per
- * delivered node message (acknowledgements left out; raw datagrams marked "~"), time downward. Lost
- * packets end in a cross.
+ * A message-sequence diagram of a simulated run, as SVG: one lifeline per machine and one for the
+ * test, time downward. An arrow is a packet carrying a node message reaching its machine, labelled
+ * with its link's sequence number (`#6`) and its body (acknowledgements left out; raw datagrams,
+ * which have no link, marked "~"); a lost packet ends in a cross. The link hands its node messages
+ * in order, once each: a packet that arrives ahead of a gap (#6 before a lost #5 is resent) waits
+ * on its machine until the gap fills, and a duplicate is dropped there. The test's requests are
+ * arrows from its lifeline (`call_node kv-1 read key="x"`), their answers dashed arrows back.
  */
-import { describeBody, type TraceEvent } from './trace.ts';
+import { describeApi, describeBody, type TraceEvent } from './trace.ts';
 
 const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
@@ -13,7 +17,7 @@ const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '
  * passed over before `events` begins; the caption says which part of the run is shown.
  */
 export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: { maxArrows?: number; earlier?: number } = {}): string {
-  const messages = events.filter((e) => typeof e.what === 'string' || e.what.type !== 'ack');
+  const messages = events.filter((e) => e.what.type !== 'ack');
   const shown = messages.slice(-(options.maxArrows ?? 400));
   const lanes: string[] = ['test'];
   for (const e of shown) for (const m of [e.fromMachine, e.toMachine]) if (!lanes.includes(m)) lanes.push(m);
@@ -37,7 +41,8 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
     const x1 = laneX(e.fromMachine);
     const x2 = laneX(e.toMachine);
     const what = e.what;
-    const label = typeof what === 'string' ? `api ${what}` : what.type === 'ack' ? 'ack' : `${what.type === 'raw' ? '~' : ''}${describeBody(what.message, 40)}`;
+    const label =
+      what.type === 'api' ? `${e.kind === 'answer' ? '↩ ' : ''}${describeApi(what, 40)}` : what.type === 'data' ? `#${what.seq} ${describeBody(what.message, 40)}` : what.type === 'raw' ? `~${describeBody(what.message, 40)}` : 'ack';
     parts.push(`<text x="8" y="${y + 4}" fill="#777">${e.t.toFixed(1)} ms</text>`);
     if (e.kind === 'lost') {
       const xm = (x1 + x2) / 2;
@@ -45,7 +50,8 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
       parts.push(`<text x="${xm}" y="${y + rowH / 2 + 4}" fill="#c33" text-anchor="middle">✕ ${escape(label)}</text>`);
       return;
     }
-    parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH * 0.6}" stroke="#335" marker-end="url(#arrow)"/>`);
+    const dashed = e.kind === 'answer' ? ' stroke-dasharray="5 3"' : '';
+    parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH * 0.6}" stroke="#335"${dashed} marker-end="url(#arrow)"/>`);
     parts.push(`<text x="${(x1 + x2) / 2}" y="${y - 2}" text-anchor="middle" fill="#114">${escape(label)}</text>`);
   });
   parts.push(`<text x="8" y="${height - 6}" fill="#777">${escape(caption(shown, messages.length, options.earlier ?? 0))}</text>`);

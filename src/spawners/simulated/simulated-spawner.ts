@@ -181,7 +181,7 @@ export class SimulatedSpawner extends Spawner {
 
   /** The request reaches its machine: the process it was meant for answers it, now or later. */
   private readonly arrived = (call: PendingCall): void => {
-    this.sim.trace.add(this.sim.now, 'api', TEST_PARTY, call.machine, this.sim.now, call.type);
+    this.sim.trace.add(this.sim.now, 'api', TEST_PARTY, call.machine, this.sim.now, { type: 'api', call: call.type, detail: call.arrives });
     if (call.machine.manager !== call.target) return this.fail(call, new MachineDownError({ machineId: call.machineId, machine: call.options.machine }));
     this.sim.catchUp(call.machine);
     // A probe's read of a node: from now on, what happens on its machine may change what it reads.
@@ -202,7 +202,9 @@ export class SimulatedSpawner extends Spawner {
 
   private readonly answered = (call: PendingCall): void => {
     if (!this.settle(call)) return;
-    call.resolve(call.answer!);
+    const answer = call.answer!;
+    this.sim.trace.add(this.sim.now, 'answer', call.machine, TEST_PARTY, this.sim.now, { type: 'api', call: call.type, detail: answer });
+    call.resolve(answer);
   };
 
   /** Requests on their way to machines, and answers on their way back (see Crossings). */

@@ -6,10 +6,22 @@
  * the simulator's hottest path.
  */
 import { fnv1a } from '../../runtime/rng.ts';
-import type { Body, Packet } from '../../messages/index.ts';
+import type { ApiRequest, ApiResponse, Body, Packet } from '../../messages/index.ts';
 
-export type TraceKind = 'deliver' | 'lost' | 'api';
-const KIND_CODE: Record<TraceKind, number> = { deliver: 1, lost: 2, api: 3 };
+/** A packet's arrival at its machine or its loss; a test's request reaching its machine, or its answer reaching the test. */
+export type TraceKind = 'deliver' | 'lost' | 'api' | 'answer';
+const KIND_CODE: Record<TraceKind, number> = { deliver: 1, lost: 2, api: 3, answer: 4 };
+
+/**
+ * A test's API call as the trace keeps it: the request's type (what the digest mixes), and the
+ * request as its machine read it (`api`) or the answer as the test got it (`answer`), described
+ * only when shown.
+ */
+export interface ApiTrace {
+  readonly type: 'api';
+  readonly call: string;
+  readonly detail: ApiRequest | ApiResponse | { readonly ok: false; readonly reason: string };
+}
 
 export interface TraceEvent {
   /** Virtual time in ms at which the event happened. */
@@ -19,8 +31,8 @@ export interface TraceEvent {
   toMachine: string;
   /** Virtual time the packet was sent (deliveries only). */
   sentAt: number;
-  /** The packet, or for API calls the request type. */
-  what: Packet | string;
+  /** The packet, or the API call. */
+  what: Packet | ApiTrace;
 }
 
 /** A system's message in a few characters: its type, then its other fields as compact JSON. */
@@ -46,8 +58,32 @@ export function describePacket(packet: Packet): string {
   }
 }
 
+/**
+ * A test's request or answer in a few characters: `call_node kv-1 read key="x"`, `start_node
+ * counter c-1`; an answer `ok {"value":3}` or its error's name and message.
+ */
+export function describeApi(api: ApiTrace, maxChars = 60): string {
+  const d = api.detail;
+  if ('ok' in d) {
+    if (d.ok) return `ok ${clip(JSON.stringify(d.result) ?? '', maxChars)}`;
+    return clip('reason' in d ? `refused: ${d.reason}` : `${d.error.name}: ${d.error.message}`, maxChars);
+  }
+  switch (d.type) {
+    case 'call_node':
+      return `${d.type} ${d.nodeId} ${describeBody(d.request, maxChars)}`;
+    case 'send_to_node':
+      return `${d.type} ${d.nodeId} ${describeBody(d.message, maxChars)}`;
+    case 'start_node':
+      return `${d.type} ${d.kind} ${d.id}`;
+    default:
+      return d.type;
+  }
+}
+
+const clip = (text: string, maxChars: number) => (text.length > maxChars ? `${text.slice(0, maxChars)}…` : text);
+
 export function describeEvent(e: TraceEvent): string {
-  return `${e.t.toFixed(3)} ${e.kind} ${e.fromMachine}>${e.toMachine} ${typeof e.what === 'string' ? e.what : describePacket(e.what)}`;
+  return `${e.t.toFixed(3)} ${e.kind} ${e.fromMachine}>${e.toMachine} ${e.what.type === 'api' ? describeApi(e.what) : describePacket(e.what)}`;
 }
 
 /** Who an event is between (a machine, or the test): its id, and that id hashed once for the digest. */
@@ -86,15 +122,14 @@ export class Trace {
     private readonly keep = 2000,
   ) {}
 
-  add(t: number, kind: TraceKind, from: TraceParty, to: TraceParty, sentAt: number, what: Packet | string): void {
+  add(t: number, kind: TraceKind, from: TraceParty, to: TraceParty, sentAt: number, what: Packet | ApiTrace): void {
     const fromMachine = from.id;
     const toMachine = to.id;
     this.mix(Math.round(t * 1000));
     this.mix(KIND_CODE[kind]);
     this.mix(from.traceCode);
     this.mix(to.traceCode);
-    if (typeof what === 'string') this.mix(fnv1a(what));
-    else this.mixPacket(what);
+    this.mixPacket(what);
     this.count++;
     // The last `keep` events, for the sequence diagram: a failure ends the run, so the window that
     // matters is the one just before the end (a ring once full; `events` puts it back in order).
@@ -121,9 +156,15 @@ export class Trace {
     return `${(this.h1 >>> 0).toString(16).padStart(8, '0')}${(this.h2 >>> 0).toString(16).padStart(8, '0')}`;
   }
 
-  /** What tells packets apart: a link packet's sequence number, and a node's body where there is one. */
-  private mixPacket(packet: Packet): void {
+  /**
+   * What tells packets apart: a link packet's sequence number, and a node's body where there is one.
+   * An API call mixes its request's type (its request and answer are already copied and checked
+   * against their schemas: a run that differs in them differs in what follows).
+   */
+  private mixPacket(packet: Packet | ApiTrace): void {
     switch (packet.type) {
+      case 'api':
+        return this.mix(typeCode(packet.call));
       case 'data':
         this.mix(packet.seq);
         // A riding ack's seq, or a marker no seq can take (they are >= 0).
