@@ -375,4 +375,25 @@ test.describe('timeline', () => {
       expect(new Set(names).size, tag).toBe(names.length);
     }
   });
+
+  test('around a window: only the stretch it spans is drawn, its bars wide enough to read, the axis in ms', simulated, () => {
+    // A long run of one client's writes, and at its end two overlapping operations.
+    const history = historyOf((h) => {
+      for (let i = 0; i < 100; i++) h.w(0, i * 10, i * 10 + 1, i);
+      h.w(1, 1000, 1010.25, 100);
+      h.r(2, 1001.5, 1003, 99);
+    });
+    const window = history.slice(-2);
+    const whole = timelineSvg(history, { marked: window });
+    const around = timelineSvg(history, { marked: window, around: window });
+    const barWidth = (svg: string, id: number) => Number(new RegExp(`data-id="${id}"><title>[^<]*</title><rect x="[^"]*" y="[^"]*" width="([^"]*)"`).exec(svg)![1]);
+    expect(barWidth(whole, window[1]!.id)).toBeLessThan(5);
+    expect(barWidth(around, window[1]!.id)).toBeGreaterThan(50);
+    // The writes long before the window are left out; the axis says where the drawing starts and ends.
+    expect(whole).toContain('>w 0</text>');
+    expect(around).not.toContain('>w 0</text>');
+    expect(around).toContain('>997.4 ms</text>');
+    expect(around).toContain('>1012.8 ms</text>');
+    expect(whole).toContain('>0 ms</text>');
+  });
 });

@@ -33,7 +33,8 @@ test.describe('register sweep', () => {
       if (result.verdict !== 'linearizable') {
         const planted = settings.SWEEP_PLANTED_BUG ? ' SWEEP_PLANTED_BUG=1' : '';
         const replay = `SWEEP_FROM=${seed} REGISTER_SWEEP_SEEDS=1${planted} npx playwright test --project=simulated specs/register/register-sweep.spec.ts`;
-        await testInfo.attach('timeline.svg', { body: timelineSvg(history, { marked: result.verdict === 'violation' ? result.window : [] }), contentType: 'image/svg+xml' });
+        const window = result.verdict === 'violation' ? result.window : [];
+        await testInfo.attach('timeline.svg', { body: timelineSvg(history, { marked: window, around: window }), contentType: 'image/svg+xml' });
         await testInfo.attach('replay', { body: `${replay}\n`, contentType: 'text/plain' });
         expect(result.verdict, `seed ${seed}: ${JSON.stringify(result)}\n  replay: ${replay}`).toBe('linearizable');
       }

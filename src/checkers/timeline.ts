@@ -10,6 +10,12 @@ export interface TimelineOptions {
   marked?: readonly Operation[];
   /** Width of the drawing area, in pixels. Default 1000. */
   width?: number;
+  /**
+   * Draw only the stretch of time these operations span (a violation's window, say), a quarter of
+   * it again on each side, and the operations that overlap it: over a long run, a window's bars
+   * would otherwise be a few pixels wide.
+   */
+  around?: readonly Operation[];
 }
 
 const LANE_LABEL = 90;
@@ -33,23 +39,21 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
   const marked = new Set<Operation>(options.marked ?? []);
   const markedIds = new Set((options.marked ?? []).map((o) => o.id));
   const isMarked = (o: Operation) => marked.has(o) || markedIds.has(o.id);
-  const operations = [...history].sort((a, b) => a.invokedAt - b.invokedAt || a.id - b.id);
-  // A loop, not Math.min(...times): a spread of a long history overflows the stack.
-  let start = Infinity;
-  let end = -Infinity;
-  for (const o of operations) {
-    start = Math.min(start, o.invokedAt);
-    end = Math.max(end, o.completedAt ?? o.invokedAt, o.invokedAt);
+  let [start, end] = timeSpan(options.around?.length ? options.around : history);
+  if (options.around?.length) {
+    const pad = Math.max((end - start) / 4, 1);
+    [start, end] = [start - pad, end + pad];
   }
-  if (operations.length === 0) [start, end] = [0, 1];
+  const operations = [...history].filter((o) => o.invokedAt <= end && (o.completedAt ?? Infinity) >= start).sort((a, b) => a.invokedAt - b.invokedAt || a.id - b.id);
   const span = end > start ? end - start : 1;
   const left = LANE_LABEL + MARGIN;
   const right = left + width;
-  const x = (t: number) => left + ((t - start) / span) * width;
+  // Clamped: with `around`, an operation may begin before the drawing does, or end after it.
+  const x = (t: number) => Math.min(right, Math.max(left, left + ((t - start) / span) * width));
   const openEnded = (o: Operation) => o.outcome.type === 'info' || o.completedAt === undefined;
 
   // Lanes in order of each process's first operation; rows inside a lane by greedy interval packing.
-  const lanes = new Map<string, { process: string; rows: number[]; bars: { operation: Operation; row: number }[] }>();
+  const lanes = new Map<string, { process: string; rows: number[]; bars: { operation: Operation; row: number; from: number; to: number }[] }>();
   for (const operation of operations) {
     const process = String(operation.process);
     let lane = lanes.get(process);
@@ -59,7 +63,7 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
     let row = lane.rows.findIndex((busyUntil) => busyUntil < from);
     if (row === -1) row = lane.rows.push(to) - 1;
     else lane.rows[row] = to;
-    lane.bars.push({ operation, row });
+    lane.bars.push({ operation, row, from, to });
   }
 
   const parts: string[] = [];
@@ -70,10 +74,8 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
     parts.push(`<g class="lane" data-process="${escape(lane.process)}">`);
     parts.push(`<rect x="0" y="${top}" width="${right + MARGIN}" height="${height}" fill="${index++ % 2 ? '#fafafa' : '#f0f0f0'}"/>`);
     parts.push(`<text x="${MARGIN}" y="${top + ROW / 2 + 4}" font-size="12">${escape(lane.process)}</text>`);
-    for (const { operation, row } of lane.bars) {
-      const from = x(operation.invokedAt);
+    for (const { operation, row, from, to } of lane.bars) {
       const open = openEnded(operation);
-      const to = open ? right : Math.max(x(operation.completedAt as number), from + 2);
       const y = top + row * ROW + (ROW - BAR) / 2;
       const red = isMarked(operation);
       const colour = red ? COLOURS.marked : COLOURS[operation.outcome.type];
@@ -81,10 +83,11 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
       // One stroke at most (a repeated attribute is not XML): black around a marked bar, dashed round an open one.
       const stroke = red ? ' stroke="#000" stroke-width="1.5"' : open ? ` stroke="${colour}" stroke-dasharray="4 3"` : '';
       const title = `#${operation.id} ${operation.key === undefined ? '' : `${operation.key}: `}${label} — ${operation.outcome.type}, ${operation.invokedAt} → ${operation.completedAt ?? '…'}`;
+      // A label wider than its bar runs past it: dark, on the lane's ground.
       parts.push(
         `<g class="op${red ? ' marked' : ''}" data-id="${operation.id}"><title>${escape(title)}</title>` +
           `<rect x="${from.toFixed(1)}" y="${y}" width="${(to - from).toFixed(1)}" height="${BAR}" rx="3" fill="${colour}" fill-opacity="${open ? 0.35 : 0.85}"${stroke}/>` +
-          `<text x="${(from + 3).toFixed(1)}" y="${y + BAR - 4}" font-size="11" fill="${open ? '#333' : '#fff'}">${escape(label)}</text></g>`,
+          `<text x="${(from + 3).toFixed(1)}" y="${y + BAR - 4}" font-size="11" fill="${open || to - from < label.length * 7 + 6 ? '#333' : '#fff'}">${escape(label)}</text></g>`,
       );
     }
     parts.push('</g>');
@@ -92,8 +95,8 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
   }
   const axisY = top + AXIS / 2;
   parts.push(`<line x1="${left}" y1="${top + 2}" x2="${right}" y2="${top + 2}" stroke="#666"/>`);
-  parts.push(`<text x="${left}" y="${axisY + 4}" font-size="11">${escape(String(start))}</text>`);
-  parts.push(`<text x="${right}" y="${axisY + 4}" font-size="11" text-anchor="end">${escape(String(end))}</text>`);
+  parts.push(`<text x="${left}" y="${axisY + 4}" font-size="11">${escape(timeLabel(start))}</text>`);
+  parts.push(`<text x="${right}" y="${axisY + 4}" font-size="11" text-anchor="end">${escape(timeLabel(end))}</text>`);
   const height = top + AXIS + MARGIN;
   const svgWidth = right + MARGIN;
   return [
@@ -102,4 +105,21 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
     ...parts,
     `</svg>`,
   ].join('\n');
+}
+
+/** An axis end: virtual times are fractions of a millisecond, of which a reader needs one decimal. */
+function timeLabel(ms: number): string {
+  return `${Number.isInteger(ms) ? ms : ms.toFixed(1)} ms`;
+}
+
+/** From the first invocation to the last completion (or invocation) of `operations`; [0, 1] for none. */
+function timeSpan(operations: Iterable<Operation>): [number, number] {
+  // A loop, not Math.min(...times): a spread of a long history overflows the stack.
+  let start = Infinity;
+  let end = -Infinity;
+  for (const o of operations) {
+    start = Math.min(start, o.invokedAt);
+    end = Math.max(end, o.completedAt ?? o.invokedAt, o.invokedAt);
+  }
+  return start === Infinity ? [0, 1] : [start, end];
 }

@@ -171,6 +171,7 @@ export class SystemController {
       throw new InvalidArgumentError({ argument: `configureNetwork(${['conditions', ...issue.path].join('.')})`, problem: issue.message });
     }
     if (link) for (const m of [link.from, link.to]) this.machine(m.id);
+    this.logger.info({ ...checked.data, ...(link ? { from: link.from.name, to: link.to.name } : {}) }, 'network conditions');
     await this.spawner.configureNetwork(checked.data, link && { from: link.from.id, to: link.to.id });
     for (const kind of expectedKinds(conditions)) this.requested.add(kind);
   }
