@@ -9,7 +9,8 @@ import { prettyFactory } from 'pino-pretty';
 import { settings } from 'distzero/tools';
 
 const follow = process.argv.includes('--follow') || process.argv.includes('-f');
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,env', messageFormat: '[{machine_name}] {msg}' });
+// A simulated system's lines carry its virtual time too (the one its trace and history are in).
+const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,env,virtual_ms', messageFormat: '{if virtual_ms}{virtual_ms} virtual ms {end}[{machine_name}] {msg}' });
 
 function logFiles(): string[] {
   const root = settings.LOG_DIR;

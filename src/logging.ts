@@ -45,6 +45,27 @@ export interface LogHandle {
   shipping(): ShipperReport | undefined;
 }
 
+/** Where a logger keeps its virtual clock (see withVirtualClock); children inherit it with the rest of the logger. */
+const VIRTUAL_CLOCK = Symbol('distzero.virtualClock');
+type Clocked = Logger & { [VIRTUAL_CLOCK]?: () => number };
+
+/**
+ * A child of `logger` whose lines, and its own children's, carry `virtual_ms`: a simulated system's
+ * time, which a reader matches against its trace and its history, where `time` is the host's wall
+ * clock, which in a simulation races through a run in a few milliseconds.
+ */
+export function withVirtualClock(logger: Logger, now: () => number): Logger {
+  const child: Clocked = logger.child({});
+  child[VIRTUAL_CLOCK] = now;
+  return child;
+}
+
+/** pino's mixin: called for every line with the logger that wrote it. */
+const virtualTime = (_fields: object, _level: number, logger: Logger): object => {
+  const now = (logger as Clocked)[VIRTUAL_CLOCK];
+  return now ? { virtual_ms: Math.round(now() * 1000) / 1000 } : {};
+};
+
 /** Bytes kept for logstash while it is away or slow; beyond it the oldest lines are dropped and counted. */
 export const LOGSTASH_BUFFER_BYTES = 64 * 1024 * 1024;
 /** How long close() lets a shipper catch up when the caller gives no deadline. */
@@ -62,7 +83,7 @@ export function createLogger(target: LogTarget): LogHandle {
   const multi = pino.multistream(streams);
   const now = target.now;
   const timestamp = now ? () => `,"time":${Math.round(now())}` : pino.stdTimeFunctions.epochTime;
-  const logger = pino({ level: target.level, base: target.bindings, timestamp }, multi);
+  const logger = pino({ level: target.level, base: target.bindings, timestamp, mixin: virtualTime }, multi);
   const shipper = target.logstash ? attachLogstash(logger, multi, target.logstash) : undefined;
   let closed: Promise<void> | undefined;
   return {

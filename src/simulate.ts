@@ -29,7 +29,7 @@ export function simulate(options: SimulateOptions): SystemController {
     serialize: options.serialize ?? false,
     brokenDedup: options.brokenDedup ?? false,
   });
-  return new SystemController(spawner, logger, options.seed);
+  return new SystemController(spawner, spawner.logger, options.seed);
 }
 
 export { SystemController, type Handle, type MachineRef, type WaitForOptions } from './system/system-controller.ts';

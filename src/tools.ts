@@ -25,5 +25,5 @@ export async function createSystem(options: { mode: 'simulated' | 'virtual'; sys
   const logger = options.logger ?? pino({ level: 'silent' });
   const seed = options.seed ?? 1;
   const spawner = options.mode === 'simulated' ? new SimulatedSpawner({ seed, logger, systems }) : new DockerSpawner({ seed, logger, settings, systems });
-  return new SystemController(spawner, logger, seed);
+  return new SystemController(spawner, spawner.logger, seed);
 }

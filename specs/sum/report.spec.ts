@@ -36,11 +36,16 @@ test.describe('the HTML report tells the story', () => {
       expect(svg).toContain('<svg');
       expect(svg).toContain('increment amount=2');
       expect(svg).toContain('set_total');
+      // The test's requests, with what they asked, and their answers.
+      expect(svg).toMatch(/>start_node \w+ \S+</);
+      expect(svg).toContain('>↩ ok ');
       // The merged log and the replay command are attachments too.
       await expect(page.getByText('merged-log.txt')).toBeVisible();
       await expect(page.getByText('replay').first()).toBeVisible();
       await page.getByText('merged-log.txt').click();
       await expect(page.getByText('node started').first()).toBeVisible();
+      // Each line at the simulation's time, which the diagram's and the history's times are in.
+      await expect(page.getByText(/\d+(\.\d+)? virtual ms \[[^\]]+\] node started/).first()).toBeVisible();
       await page.getByText('replay', { exact: true }).click();
       await expect(page.getByText(/SIM_SEED=\d+ npx playwright test -c 'examples\/playwright\.config\.ts' --project=simulated 'examples\/failing-sum\.spec\.ts:\d+'/).first()).toBeVisible();
     } finally {

@@ -96,12 +96,14 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export abstract class Spawner {
   abstract readonly mode: Mode;
   abstract readonly systemId: string;
-  private readonly startedAt = Date.now();
+  /** When this system was made, by the test process's clock (epoch ms). */
+  readonly startedAt = Date.now();
   /** The machines this spawner made, by id (the simulated one looks them up in its simulation instead). */
   private readonly spawned = new Map<string, SpawnedMachine>();
 
   constructor(
-    protected readonly logger: Logger,
+    /** The system's logger: its mode and id bound (in simulation, its lines carry virtual time too). */
+    readonly logger: Logger,
     readonly systems: Systems,
   ) {}
 

@@ -3,7 +3,7 @@
  * carries their packets. The test's calls into the system take virtual time too (one network delay
  * each way), so the system runs concurrently with the test as it would for real.
  */
-import type { Logger } from '../../logging.ts';
+import { withVirtualClock, type Logger } from '../../logging.ts';
 import { apiFrameSchema, apiRequestSchema, type ApiRequest, type ApiResponse } from '../../messages/index.ts';
 import { compiledCheck } from '../../messages/compiled-check.ts';
 import { wireCopy } from '../../messages/wire-copy.ts';
@@ -125,8 +125,11 @@ export class SimulatedSpawner extends Spawner {
   constructor(options: SimulatedSpawnerOptions) {
     // The system id comes from the seed too, through a generator of its own (the run's stays untouched).
     const systemId = `sys-${new Rng(options.seed ^ 0x5bd1e995).hex(8)}`;
-    const logger = options.logger.child({ mode: 'simulated', system_id: systemId });
+    // Its lines carry the simulation's time (the clock is set once the simulation exists).
+    const clock = { now: () => 0 };
+    const logger = withVirtualClock(options.logger.child({ mode: 'simulated', system_id: systemId }), () => clock.now());
     super(logger, options.systems);
+    clock.now = () => this.sim.now;
     this.systemId = systemId;
     this.sim = new Simulation({ seed: options.seed, logger, registry: options.systems.registry, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, recordAll: options.recordAll ?? false });
     this.requests = new Crossings(this.sim, this.arrived);
