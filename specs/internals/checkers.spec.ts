@@ -283,6 +283,26 @@ test.describe('history recorder', () => {
     expect(table).toContain('cas 1→2');
     expect(table).toContain('info (Error: timeout)');
     expect(table.split('\n')).toHaveLength(2 + 6);
+    expect(table).not.toContain('note');
+  });
+
+  test('notes ride along, given with the invocation or set once the answer says, and the checkers ignore them', simulated, async () => {
+    let time = 0;
+    const recorder = new HistoryRecorder({ now: () => time++ });
+    await recorder.record(0, { op: 'write', key: 'x', args: 1, note: 'to primary' }, async () => undefined);
+    const read = await recorder.record(1, { op: 'read', key: 'x', args: null }, async () => 0);
+    read.note = 'served by backup';
+    const history = recorder.history();
+    expect(history.map((o) => o.note)).toEqual(['to primary', 'served by backup']);
+    const table = historyTable(history).split('\n');
+    expect(table[0]).toMatch(/outcome\s+note$/);
+    expect(table[3]).toMatch(/r 0\s+2\s+3\s+ok\s+served by backup$/);
+    expect(timelineSvg(history)).toContain('(served by backup)</title>');
+    // The stale read is a violation, notes or not.
+    const result = checkLinearizable(history);
+    expect(result.verdict).toBe('violation');
+    const plain = history.map(({ note: _, ...o }) => o as Operation);
+    expect(checkLinearizable(plain)).toEqual(result.verdict === 'violation' ? { ...result, window: result.window.map(({ note: _, ...o }) => o) } : result);
   });
 });
 

@@ -48,6 +48,12 @@ interface OperationCommon {
   invokedAt: number;
   /** When its answer (or error, or timeout) came back; `undefined` while it is still in flight. */
   completedAt: number | undefined;
+  /**
+   * What a reader of the history should know and the checkers ignore: which node it went to, or
+   * which served it (`served by backup`). Given with the invocation, or set on the operation
+   * `record` returns once the answer says.
+   */
+  note?: string;
 }
 
 /**
@@ -60,7 +66,7 @@ export type Operation<K extends OperationKind = OperationKind> = {
 
 /** What is invoked: an operation before it has times, an id or an outcome. */
 export type Invocation<K extends OperationKind = OperationKind> = {
-  [N in K]: { op: N; key?: string; args: OperationKinds[N]['args'] };
+  [N in K]: { op: N; key?: string; args: OperationKinds[N]['args']; note?: string };
 }[K];
 
 /** A history: operations in any order (the checkers sort what they need). */
@@ -169,17 +175,19 @@ const formatTime = (t: number | undefined) => (t === undefined ? '…' : Number.
 
 /**
  * A fixed-width text table of a history, in order of invocation, for reports and failure messages:
- * id, process, key, operation, invoked, completed, outcome.
+ * id, process, key, operation, invoked, completed, outcome, and notes when any operation has one.
  */
 export function historyTable(history: History): string {
+  const notes = history.some((operation) => operation.note !== undefined);
   const rows = [...history]
     .sort((a, b) => a.invokedAt - b.invokedAt || a.id - b.id)
     .map((operation) => {
       const outcome = operation.outcome;
       const said = outcome.type === 'ok' ? 'ok' : outcome.error === undefined ? outcome.type : `${outcome.type} (${outcome.error})`;
-      return [String(operation.id), String(operation.process), operation.key ?? '', operationLabel(operation), formatTime(operation.invokedAt), formatTime(operation.completedAt), said];
+      const row = [String(operation.id), String(operation.process), operation.key ?? '', operationLabel(operation), formatTime(operation.invokedAt), formatTime(operation.completedAt), said];
+      return notes ? [...row, operation.note ?? ''] : row;
     });
-  const header = ['id', 'process', 'key', 'op', 'invoked', 'completed', 'outcome'];
+  const header = ['id', 'process', 'key', 'op', 'invoked', 'completed', 'outcome', ...(notes ? ['note'] : [])];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');

@@ -82,7 +82,7 @@ export function timelineSvg(history: History, options: TimelineOptions = {}): st
       const label = operationLabel(operation);
       // One stroke at most (a repeated attribute is not XML): black around a marked bar, dashed round an open one.
       const stroke = red ? ' stroke="#000" stroke-width="1.5"' : open ? ` stroke="${colour}" stroke-dasharray="4 3"` : '';
-      const title = `#${operation.id} ${operation.key === undefined ? '' : `${operation.key}: `}${label} — ${operation.outcome.type}, ${operation.invokedAt} → ${operation.completedAt ?? '…'}`;
+      const title = `#${operation.id} ${operation.key === undefined ? '' : `${operation.key}: `}${label} — ${operation.outcome.type}, ${operation.invokedAt} → ${operation.completedAt ?? '…'}${operation.note === undefined ? '' : ` (${operation.note})`}`;
       // A label wider than its bar runs past it: dark, on the lane's ground.
       parts.push(
         `<g class="op${red ? ' marked' : ''}" data-id="${operation.id}"><title>${escape(title)}</title>` +
