@@ -10,7 +10,7 @@ import { settings } from 'distzero/tools';
 
 const follow = process.argv.includes('--follow') || process.argv.includes('-f');
 // A simulated system's lines carry its virtual time too (the one its trace and history are in).
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,env,virtual_ms', messageFormat: '{if virtual_ms}{virtual_ms} virtual ms {end}[{machine_name}] {msg}' });
+const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,env,virtual_ms', messageFormat: '{if virtual_ms}{virtual_ms} virtual ms {end}{if machine_name}[{machine_name}] {end}{msg}' });
 
 function logFiles(): string[] {
   const root = settings.LOG_DIR;

@@ -22,7 +22,8 @@ test.describe('sweep replay by default', () => {
     expect(failed).toEqual([3, 6]);
     const replay = seeds.get(6)!.replay!;
     expect(replay).toBe(`SWEEP_FROM=6 SWEEP_SEEDS=1 npx playwright test -c 'examples/sweep-replay.config.ts' --project=simulated 'examples/every-third-seed.spec.ts' --grep 'seed 6( |$)'`);
-    expect(seeds.get(6)!.error).toBe('Error: seed 6 fails on purpose');
+    // A failed expectation's one-line summary keeps what was expected and what came.
+    expect(seeds.get(6)!.error).toBe('Error: every third seed fails on purpose Expected: not 0');
 
     // Exactly as printed, by a shell: that seed alone runs, and fails the same way.
     const replayReport = testInfo.outputPath('replay.json');

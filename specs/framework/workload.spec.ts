@@ -3,7 +3,7 @@
  * operation mix and nemesis alike — with every fault once per round of the bag.
  */
 import { InvalidArgumentError } from 'distzero';
-import { expect, nemesisFaults, runWorkload, test, type SystemController } from 'distzero/test';
+import { expect, nemesisFaults, perform, runWorkload, test, type SystemController } from 'distzero/test';
 import { buildRegister, registerWorkload } from '../../systems/register/scenario.ts';
 
 async function nemesisRun(system: SystemController) {
@@ -43,5 +43,21 @@ test.describe('workload runner', () => {
     for (const round of [faults.slice(0, 4), faults.slice(4)]) expect([...round].sort()).toEqual([...nemesisFaults].sort());
     expect(first.nemesis.filter((event) => event.fault === 'undo')).toHaveLength(8);
     expect(first.history.length).toBeGreaterThan(20);
+    // Each operation notes the node it went to (the register scenario's invocations say so).
+    for (const operation of first.history) expect(operation.note).toMatch(/^via \S+$/);
+  });
+
+  test("an operation's note can come from its answer, once it has completed", { tag: '@simulated' }, async ({ system }) => {
+    let servedBy = '';
+    const done = await perform(system, 0, {
+      invocation: { op: 'write', key: 'x', args: 1 },
+      call: async () => {
+        await system.pass(5);
+        servedBy = 'n2';
+      },
+      note: (operation) => `served by ${servedBy} in ${operation.completedAt! - operation.invokedAt} ms`,
+    });
+    expect(done.note).toBe('served by n2 in 5 ms');
+    expect(system.history.history().at(-1)!.note).toBe('served by n2 in 5 ms');
   });
 });

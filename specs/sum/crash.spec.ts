@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError } from 'distzero';
+import { settings } from 'distzero/tools';
 import { EVERY_MODE, MachineDownError, WaitTimeoutError, expect, inModes, test, type Handle, type SystemController } from 'distzero/test';
 import { tickerNode } from '../../systems/testkit/system.ts';
 
@@ -29,6 +32,20 @@ test.describe('crash', () => {
     expect(restored).toBeGreaterThanOrEqual(3);
     expect(restored).toBeLessThan(10);
     await again;
+    // The report's summary of the run counts the crash as faults.json does.
+    const summary = (await system.spawner.attachments(true)).find((a) => a.name === 'simulation.json')!;
+    expect(JSON.parse(String(summary.body)).faults).toEqual(await system.faultCounts());
+    expect((await system.faultCounts()).crashes).toBe(1);
+    // The node's own log line names it, and carries the simulation's time (it resumed at 500+ virtual ms).
+    const lines = fs
+      .readFileSync(path.join(settings.LOG_DIR, 'system.json.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(system.systemId) && l.includes('resumed from the journal'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => (l.time as number) >= system.spawner.startedAt);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ node_name: 'ticker', kind: 'testkit.ticker', machine_name: 'm', ticks: restored });
+    expect(lines[0]!.virtual_ms as number).toBeGreaterThan(500);
   });
 
   test('a planted bug, a resume that forgets its timer, is caught: the restarted ticker never ticks again', { tag: '@simulated' }, async ({ system }) => {

@@ -27,6 +27,8 @@ test.describe('determinism self-check', () => {
     expect(out).toMatch(/a node that consults Math\.random is caught/);
     expect(out).toMatch(/determinism check failed \(seed \d+\): the two runs diverge at event \d+/);
     expect(out).toMatch(/first run: .*\n\s+this run: /);
+    // Its replay runs it under the check again: run without it, the test would pass.
+    expect(out).toMatch(/CHECK_DETERMINISM=1 SIM_SEED=\d+ npx playwright test -c 'examples\/determinism\.config\.ts' --project=simulated 'examples\/leaky-node\.spec\.ts:\d+'/);
   });
 
   test('a run that gives no test its second run fails, rather than pass having compared nothing', { tag: '@simulated' }, async () => {

@@ -59,9 +59,12 @@ export abstract class Node<S extends KindSchemas = KindSchemas> {
     throw new UnexpectedMessageError({ node: this.name, kind: this.kind, type: request.type });
   }
 
+  /** Its machine's logger, its lines naming the node (made on first use: most nodes never log). */
   protected get logger(): Logger {
-    return this.controller.logger;
+    return (this.ownLogger ??= this.controller.logger.child({ node_id: this.id, node_name: this.name, kind: this.kind }));
   }
+
+  private ownLogger: Logger | undefined;
 
   protected now(): number {
     return this.controller.now();

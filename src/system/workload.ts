@@ -12,8 +12,14 @@ import { InvalidArgumentError } from '../runtime/errors.ts';
 import { Rng } from '../runtime/rng.ts';
 import type { MachineRef, SystemController } from './system-controller.ts';
 
-/** One client operation: how it is recorded, and the call that performs it. */
-export type ClientOperation = { [K in OperationKind]: { invocation: Invocation<K>; call: () => Promise<CallResult<K>> } }[OperationKind];
+/**
+ * One client operation: how it is recorded, and the call that performs it; `note`, once it has
+ * completed, what the history should say of it (which node served it, read off the call's answer
+ * in a closure), shown by the table and the timeline.
+ */
+export type ClientOperation = {
+  [K in OperationKind]: { invocation: Invocation<K>; call: () => Promise<CallResult<K>>; note?: (operation: Operation) => string | undefined };
+}[OperationKind];
 
 /** What a workload's generator knows of the client it draws for. */
 export interface WorkloadClient {
@@ -72,8 +78,11 @@ export interface WorkloadResult {
 }
 
 /** Run one client operation now as `process`, recorded in `system.history` (what `runWorkload` does with each). */
-export function perform(system: SystemController, process: number, operation: ClientOperation): Promise<Operation> {
-  return system.history.record(process, operation.invocation, operation.call as () => Promise<CallResult<OperationKind>>);
+export async function perform(system: SystemController, process: number, operation: ClientOperation): Promise<Operation> {
+  const done = await system.history.record(process, operation.invocation, operation.call as () => Promise<CallResult<OperationKind>>);
+  const note = operation.note?.(done);
+  if (note !== undefined) done.note = note;
+  return done;
 }
 
 export async function runWorkload(system: SystemController, options: WorkloadOptions): Promise<WorkloadResult> {

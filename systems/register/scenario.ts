@@ -57,14 +57,14 @@ function refused<T extends object>(reply: T | Refusal): T {
 /** The three client operations, as `runWorkload` and `system.history.record` take them. */
 export function readOp(system: SystemController, node: RegisterHandle, key: string, options: CallOptions = {}): ClientOperation {
   return {
-    invocation: { op: 'read', key, args: null },
+    invocation: { op: 'read', key, args: null, note: `via ${node.id}` },
     call: async (): Promise<Value> => refused(await system.call(node, { type: 'read', key }, options)).value,
   };
 }
 
 export function writeOp(system: SystemController, node: RegisterHandle, key: string, value: number, options: CallOptions = {}): ClientOperation {
   return {
-    invocation: { op: 'write', key, args: value },
+    invocation: { op: 'write', key, args: value, note: `via ${node.id}` },
     call: async (): Promise<void> => {
       refused(await system.call(node, { type: 'write', key, value }, options));
     },
@@ -74,7 +74,7 @@ export function writeOp(system: SystemController, node: RegisterHandle, key: str
 /** A cas that found another value resolves `false` (recorded `ok` with `false`): it happened, and changed nothing. */
 export function casOp(system: SystemController, node: RegisterHandle, key: string, from: RegisterValue, to: number, options: CallOptions = {}): ClientOperation {
   return {
-    invocation: { op: 'cas', key, args: { from, to } },
+    invocation: { op: 'cas', key, args: { from, to }, note: `via ${node.id}` },
     call: async (): Promise<boolean> => refused(await system.call(node, { type: 'cas', key, from, to }, options)).ok,
   };
 }

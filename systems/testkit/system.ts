@@ -62,6 +62,7 @@ class TickerNode extends Node<typeof tickerSchemas> {
 
   /** A restarted process has no timers: the ticker must arm its own again (unless the bug is planted). */
   protected override resume(): void {
+    this.logger.info({ ticks: this.state.ticks }, 'resumed from the journal');
     if (!this.config.brokenResume) this.tickLater();
   }
 

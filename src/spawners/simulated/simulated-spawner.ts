@@ -463,6 +463,10 @@ export class SimulatedSpawner extends Spawner {
 
   override async faultCounts(): Promise<FaultCounts> {
     this.probeReadsMoreThanNodes();
+    return this.counts();
+  }
+
+  private counts(): FaultCounts {
     return { ...this.sim.network.faults, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 
@@ -492,7 +496,7 @@ export class SimulatedSpawner extends Spawner {
       virtualTimeMs: this.sim.now,
       events: this.sim.eventsRun,
       traceDigest: this.sim.trace.digest(),
-      faults: this.sim.network.faults,
+      faults: this.counts(),
     };
     const names = new Map([...this.sim.allMachines()].map((m) => [m.id, m.name]));
     return [
