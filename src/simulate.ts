@@ -18,6 +18,8 @@ export interface SimulateOptions {
   serialize?: boolean;
   /** Test-only: links deliver duplicates again, to show a check catches a broken link layer. */
   brokenDedup?: boolean;
+  /** How many of the run's last events the trace keeps whole, for `sequenceDiagram` (default 2,000). */
+  traceEvents?: number;
 }
 
 export function simulate(options: SimulateOptions): SystemController {
@@ -28,6 +30,7 @@ export function simulate(options: SimulateOptions): SystemController {
     systems: { registry: options.systems, module: '' },
     serialize: options.serialize ?? false,
     brokenDedup: options.brokenDedup ?? false,
+    traceEvents: options.traceEvents,
   });
   return new SystemController(spawner, spawner.logger, options.seed);
 }

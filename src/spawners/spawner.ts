@@ -11,6 +11,7 @@ import type { RawStats } from '../runtime/node-manager.ts';
 import type { CallOptions } from './api-client.ts';
 import { faultKinds } from '../messages/network.ts';
 import { UnsupportedFaultError, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from './faults.ts';
+import type { DiagramOptions } from './simulated/sequence-diagram.ts';
 
 export interface MachineSpec {
   name: string;
@@ -250,6 +251,11 @@ export abstract class Spawner {
   }
 
   /** What the report should carry about this run; `failed` says whether the test failed. */
+  /** A message-sequence diagram of the run (SVG): only a simulation keeps a trace to draw it from. */
+  sequenceDiagram(_options?: DiagramOptions): string | undefined {
+    return undefined;
+  }
+
   async attachments(_failed: boolean): Promise<Attachment[]> {
     return [];
   }

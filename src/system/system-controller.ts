@@ -11,6 +11,7 @@ import { InvalidArgumentError, UnknownMachineError } from '../runtime/errors.ts'
 import { FaultsNeverFiredError, expectedKinds, linkConditionsSchema, type ClockSkew, type FaultCounts, type FaultKind, type LinkConditions } from '../spawners/faults.ts';
 import { Rng } from '../runtime/rng.ts';
 import { WaitTimeoutError, type SimulationStats, type SpawnedMachine, type Spawner } from '../spawners/spawner.ts';
+import type { DiagramOptions } from '../spawners/simulated/sequence-diagram.ts';
 
 export type MachineRef = Pick<SpawnedMachine, 'id' | 'name'>;
 
@@ -158,6 +159,16 @@ export class SystemController {
       throw error;
     }
     return last!.value;
+  }
+
+  /**
+   * Simulated mode: a message-sequence diagram (SVG) of the run so far, or of the stretch from `from`
+   * to `to` virtual ms (a violation's window, say: attach it to the report). The trace keeps the
+   * run's last 2,000 events unless the system was made with more (`traceEvents`). Undefined in
+   * the real modes, which keep no trace.
+   */
+  sequenceDiagram(options?: DiagramOptions): string | undefined {
+    return this.spawner.sequenceDiagram(options);
   }
 
   // --- Faults (the same calls in every mode that can do them) -----------------------------------

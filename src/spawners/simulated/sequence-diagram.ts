@@ -11,13 +11,24 @@ import { describeApi, describeBody, type TraceEvent } from './trace.ts';
 
 const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
+export interface DiagramOptions {
+  /** Draw only what happened from this virtual time (ms) on: a violation's window, say. */
+  from?: number;
+  /** Draw only what happened up to this virtual time (ms). */
+  to?: number;
+  /** The most arrows drawn: the last of the stretch (default 400). */
+  maxArrows?: number;
+}
+
 /**
- * The diagram of the last `maxArrows` messages (default 400): a failure ends a simulated run, so the
- * window that explains it is the one just before the end. `earlier` counts the trace events already
- * passed over before `events` begins; the caption says which part of the run is shown.
+ * The diagram of the last `maxArrows` messages (default 400), of the whole trace or of the stretch
+ * from `from` to `to`: a failure ends a simulated run, so by default the window that explains it is
+ * the one just before the end; a history's violation can be earlier. `earlier` counts the trace
+ * events already passed over before `events` begins; the caption says which part of the run is shown.
  */
-export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: { maxArrows?: number; earlier?: number } = {}): string {
-  const messages = events.filter((e) => e.what.type !== 'ack');
+export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMap<string, string>, options: DiagramOptions & { earlier?: number } = {}): string {
+  const { from = -Infinity, to = Infinity } = options;
+  const messages = events.filter((e) => e.what.type !== 'ack' && e.t >= from && e.t <= to);
   const shown = messages.slice(-(options.maxArrows ?? 400));
   const lanes: string[] = ['test'];
   for (const e of shown) for (const m of [e.fromMachine, e.toMachine]) if (!lanes.includes(m)) lanes.push(m);
@@ -54,12 +65,20 @@ export function sequenceDiagram(events: readonly TraceEvent[], names: ReadonlyMa
     parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH * 0.6}" stroke="#335"${dashed} marker-end="url(#arrow)"/>`);
     parts.push(`<text x="${(x1 + x2) / 2}" y="${y - 2}" text-anchor="middle" fill="#114">${escape(label)}</text>`);
   });
-  parts.push(`<text x="8" y="${height - 6}" fill="#777">${escape(caption(shown, messages.length, options.earlier ?? 0))}</text>`);
+  const stretch = options.from !== undefined || options.to !== undefined ? { from, to, keptFrom: events[0]?.t } : undefined;
+  parts.push(`<text x="8" y="${height - 6}" fill="#777">${escape(caption(shown, messages.length, options.earlier ?? 0, stretch))}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }
 
-function caption(shown: readonly TraceEvent[], kept: number, earlier: number): string {
+function caption(shown: readonly TraceEvent[], kept: number, earlier: number, stretch?: { from: number; to: number; keptFrom: number | undefined }): string {
+  if (stretch) {
+    const asked = `from ${Number.isFinite(stretch.from) ? stretch.from.toFixed(1) : 'the start'} to ${Number.isFinite(stretch.to) ? stretch.to.toFixed(1) : 'the end'} virtual ms`;
+    // The trace keeps the run's last events: a stretch that began before them is drawn in part.
+    const cut = earlier > 0 && stretch.keptFrom !== undefined && stretch.keptFrom > stretch.from ? `; the trace holds only what happened from ${stretch.keptFrom.toFixed(1)} ms on (keep more with traceEvents)` : '';
+    const some = shown.length < kept ? `the last ${shown.length} of ${kept} messages` : `${shown.length} messages`;
+    return `${some} ${asked}${cut}`;
+  }
   if (shown.length === 0) return 'no messages in this run';
   const span = `${shown[0]!.t.toFixed(1)} to ${shown.at(-1)!.t.toFixed(1)} virtual ms`;
   if (shown.length === kept && earlier === 0) return `the whole run: ${shown.length} messages, ${span}`;

@@ -15,7 +15,7 @@ import { Spawner, WaitTimeoutError, type Attachment, type Check, type MachineSpe
 import { calmNetwork } from '../../runtime/network-model.ts';
 import type { NodeManager, RawStats } from '../../runtime/node-manager.ts';
 import { Rng } from '../../runtime/rng.ts';
-import { sequenceDiagram } from './sequence-diagram.ts';
+import { sequenceDiagram, type DiagramOptions } from './sequence-diagram.ts';
 import type { SimEvent } from './event-queue.ts';
 import { Simulation, type SimulatedMachine } from './simulation.ts';
 import { traceParty } from './trace.ts';
@@ -27,8 +27,8 @@ export interface SimulatedSpawnerOptions {
   serialize?: boolean;
   /** Test-only: machines deliver duplicates again, to show the checks catch a broken link layer. */
   brokenDedup?: boolean;
-  /** Keep the whole trace (the determinism check compares two runs event by event). */
-  recordAll?: boolean;
+  /** How many of the run's last events the trace keeps whole (see Simulation). */
+  traceEvents?: number;
 }
 
 /**
@@ -131,7 +131,7 @@ export class SimulatedSpawner extends Spawner {
     super(logger, options.systems);
     clock.now = () => this.sim.now;
     this.systemId = systemId;
-    this.sim = new Simulation({ seed: options.seed, logger, registry: options.systems.registry, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, recordAll: options.recordAll ?? false });
+    this.sim = new Simulation({ seed: options.seed, logger, registry: options.systems.registry, serialize: options.serialize ?? false, brokenDedup: options.brokenDedup ?? false, traceEvents: options.traceEvents });
     this.requests = new Crossings(this.sim, this.arrived);
     this.answers = new Crossings(this.sim, this.answered);
   }
@@ -489,6 +489,11 @@ export class SimulatedSpawner extends Spawner {
     for (const machine of this.sim.allMachines()) machine.manager?.close();
   }
 
+  override sequenceDiagram(options: DiagramOptions = {}): string {
+    const names = new Map([...this.sim.allMachines()].map((m) => [m.id, m.name]));
+    return sequenceDiagram(this.sim.trace.events, names, { ...options, earlier: this.sim.trace.dropped });
+  }
+
   override async attachments(_failed: boolean): Promise<Attachment[]> {
     const summary = {
       seed: this.seed,
@@ -498,10 +503,9 @@ export class SimulatedSpawner extends Spawner {
       traceDigest: this.sim.trace.digest(),
       faults: this.counts(),
     };
-    const names = new Map([...this.sim.allMachines()].map((m) => [m.id, m.name]));
     return [
       { name: 'simulation.json', contentType: 'application/json', body: JSON.stringify(summary, null, 2) },
-      { name: 'sequence-diagram.svg', contentType: 'image/svg+xml', body: sequenceDiagram(this.sim.trace.events, names, { earlier: this.sim.trace.dropped }) },
+      { name: 'sequence-diagram.svg', contentType: 'image/svg+xml', body: this.sequenceDiagram() },
     ];
   }
 }

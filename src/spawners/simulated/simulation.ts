@@ -28,9 +28,12 @@ export interface SimulationOptions {
   serialize?: boolean;
   /** Test-only: turn off duplicate suppression in every machine's links. */
   brokenDedup?: boolean;
-  /** Keep every trace event (for the determinism check), not only the first 2,000. */
-  recordAll?: boolean;
+  /** How many of the run's last events the trace keeps whole (default 2,000; Infinity keeps every one, as the determinism check needs). */
+  traceEvents?: number;
 }
+
+/** The trace's events kept whole by default: the last stretch of a run, which a failure ends. */
+export const DEFAULT_TRACE_EVENTS = 2000;
 
 /** Every machine's clock until it is skewed: shared, so an unskewed machine carries none of its own. */
 const TRUE_CLOCK = Object.freeze({ baseTrue: 0, baseMachine: 0, rate: 1 });
@@ -227,7 +230,7 @@ export class Simulation {
 
   constructor(readonly options: SimulationOptions) {
     this.rng = new Rng(options.seed);
-    this.trace = new Trace(50, options.recordAll ? Number.POSITIVE_INFINITY : 2000);
+    this.trace = new Trace(50, options.traceEvents ?? DEFAULT_TRACE_EVENTS);
     this.network = new NetworkModel(this.rng, calmNetwork);
     this.logger = options.logger;
   }
