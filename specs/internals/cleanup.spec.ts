@@ -5,6 +5,7 @@ import Dockerode from 'dockerode';
 import { expect, test } from '../../fixtures/index.ts';
 import { OWNER_LABEL, PROJECT_LABEL, ownerIsGone } from '../../src/spawners/docker/labels.ts';
 import { dockerAvailable, sweepDocker } from '../../src/spawners/docker/sweep.ts';
+import { childEnvironment } from '../../src/settings.ts';
 
 /** DistZero containers and networks whose owning process is gone: what a killed run leaves. */
 async function orphans(docker: Dockerode) {
@@ -36,6 +37,7 @@ async function killRunMidway(docker: Dockerode, signal: NodeJS.Signals, outputDi
   const run = spawn(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=virtual', '-g', 'ten users', '--reporter=line', `--output=${outputDir}`], {
     detached: true,
     stdio: 'ignore',
+    env: childEnvironment({}),
   });
   const exited = new Promise<void>((resolve) => run.on('exit', () => resolve()));
   try {

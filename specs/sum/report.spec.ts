@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { expect, test } from 'distzero/test';
+import { childEnvironment } from 'distzero/tools';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REPORT = path.resolve('.tmp/example-report/index.html');
@@ -13,7 +14,7 @@ test.describe('the HTML report tells the story', () => {
     test.setTimeout(120_000);
     test.skip(!fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} to read the report with (apt-get install chromium)`);
     // The deliberately failing example, in a run of its own with its own report.
-    const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '-c', 'examples'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '-c', 'examples'], { encoding: 'utf8', env: childEnvironment({}) });
     expect(run.status, run.stdout + run.stderr).toBe(1);
     expect(run.stdout + run.stderr).toContain('1 failed');
     expect(fs.existsSync(REPORT)).toBe(true);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { expect, test } from 'distzero/test';
+import { childEnvironment } from 'distzero/tools';
 import { buildSumSystem, seedScenarioUsers, waitForTotals } from '../../systems/sum/scenario.ts';
 
 test.describe('seeds', () => {
@@ -24,7 +25,7 @@ test.describe('seeds', () => {
   test('a replay command names one test by file and line, and selects exactly that test', { tag: '@simulated' }, async () => {
     // The failing example's replay names examples/failing-sum.spec.ts:<line> (see the report spec).
     // The list reporter: the examples' HTML report folder belongs to the report spec, which may be running now.
-    const list = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--list', '--reporter=list', '-c', 'examples/playwright.config.ts', '--project=simulated', 'examples/failing-sum.spec.ts:4'], { encoding: 'utf8' });
+    const list = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--list', '--reporter=list', '-c', 'examples/playwright.config.ts', '--project=simulated', 'examples/failing-sum.spec.ts:4'], { encoding: 'utf8', env: childEnvironment({}) });
     expect(list.stdout).toContain('Total: 1 test in 1 file');
   });
 });
