@@ -40,6 +40,10 @@ export const apiResultSchemas = {
     transport: transportSchema,
     rejected: z.record(z.string(), z.number()).optional(),
     resources: z.record(z.string(), z.number()).optional(),
+    /** A real machine's nodes that threw so far (it logs each and goes on): how many, and the first few. */
+    nodeFailures: z
+      .object({ count: z.number().int(), first: z.array(z.object({ nodeId: z.string(), during: z.string(), error: z.object({ name: z.string(), message: z.string() }) })) })
+      .optional(),
   }),
   start_node: nodeHandleSchema,
   /** The node's reply: its kind's reply schema checked it on the machine. */

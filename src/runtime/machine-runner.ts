@@ -281,8 +281,14 @@ export class MachineRunner implements MachineHost {
   }
 
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
-    this.logger.error({ node_id: context.nodeId, during: context.during, err: describeError(error) }, 'node failed; machine goes on');
+    const described = describeError(error);
+    this.logger.error({ node_id: context.nodeId, during: context.during, err: described }, 'node failed; machine goes on');
+    // Kept for the test (see pingResult): the machine goes on, the test must not pass unaware.
+    this.nodeFailures.count++;
+    if (this.nodeFailures.first.length < KEPT_FAILURES) this.nodeFailures.first.push({ ...context, error: { name: described.name, message: described.message } });
   }
+
+  private readonly nodeFailures: { count: number; first: { nodeId: string; during: string; error: { name: string; message: string } }[] } = { count: 0, first: [] };
 
   // --- Input ------------------------------------------------------------------------------------
 
@@ -327,10 +333,14 @@ export class MachineRunner implements MachineHost {
       machineId: this.manager.machineId,
       transport: this.manager.transportFor(''),
       rejected: { ...this.rejections.counts },
+      nodeFailures: this.nodeFailures,
       resources: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, ...this.api.stats() },
     };
   }
 }
+
+/** Node failures a machine keeps whole for the test (it counts the rest; each is in its log). */
+const KEPT_FAILURES = 5;
 
 /** How the fault model names a peer: the UDP address this machine sends to. */
 function peerKey(peer: { host: string; port: number }): string {

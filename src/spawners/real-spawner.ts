@@ -6,11 +6,11 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../logging.ts';
-import type { ApiRequest, ApiResponse } from '../messages/index.ts';
+import { apiResultSchemas, type ApiRequest, type ApiResponse } from '../messages/index.ts';
 import type { ClockSkew } from './faults.ts';
 import { addFaultCounts, emptyFaultCounts, faultCountsSchema, type FaultCounts, type LinkConditions } from '../messages/network.ts';
 import type { RealMachines } from './real-machines.ts';
-import { Spawner, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
+import { Spawner, type NodeFailure, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
 
 export abstract class RealSpawner extends Spawner {
   protected abstract readonly machines: RealMachines;
@@ -19,6 +19,9 @@ export abstract class RealSpawner extends Spawner {
   /** The last counts each running process reported, and the counts of processes that died. */
   private readonly lastCounts = new Map<string, FaultCounts>();
   private readonly countsOfDead = emptyFaultCounts();
+  /** Node failures each running process reported last, and those of processes that died. */
+  private readonly lastFailures = new Map<string, NodeFailure[]>();
+  private readonly failuresOfDead: NodeFailure[] = [];
   /**
    * The network requests each machine was given, in order: the network is not the machine's, so a
    * restarted process is told them again (a restart must not heal a partition).
@@ -80,6 +83,21 @@ export abstract class RealSpawner extends Spawner {
     return { ...all, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 
+  override async nodeFailures(): Promise<NodeFailure[]> {
+    await Promise.all(this.upMachines().map((m) => this.fetchFailures(m.id)));
+    return [...this.failuresOfDead, ...[...this.lastFailures.values()].flat()];
+  }
+
+  private async fetchFailures(machineId: string): Promise<void> {
+    try {
+      const { nodeFailures } = apiResultSchemas.ping.parse(await this.direct(machineId, { type: 'ping' }, 5_000));
+      const machine = this.nameOf(machineId);
+      this.lastFailures.set(machineId, (nodeFailures?.first ?? []).map((f) => ({ machine, ...f })));
+    } catch {
+      // Down, or not answering: what it said last still counts.
+    }
+  }
+
   private async fetchCounts(machineId: string): Promise<void> {
     try {
       this.lastCounts.set(machineId, faultCountsSchema.parse(await this.direct(machineId, { type: 'fault_counts' }, 5_000)));
@@ -100,7 +118,9 @@ export abstract class RealSpawner extends Spawner {
 
   /** Call just before a machine's process is killed: what it counted outlives it. */
   protected async processDies(machineId: string): Promise<void> {
-    await this.fetchCounts(machineId);
+    await Promise.all([this.fetchCounts(machineId), this.fetchFailures(machineId)]);
+    this.failuresOfDead.push(...(this.lastFailures.get(machineId) ?? []));
+    this.lastFailures.delete(machineId);
     const counts = this.lastCounts.get(machineId);
     if (counts) addFaultCounts(this.countsOfDead, counts);
     this.lastCounts.delete(machineId);

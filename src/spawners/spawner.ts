@@ -35,6 +35,28 @@ export interface WaitOptions {
 
 export type Check = () => boolean | Promise<boolean>;
 
+/** A node that threw on a real machine, as its machine reported it. */
+export interface NodeFailure {
+  machine: string;
+  nodeId: string;
+  during: string;
+  error: { name: string; message: string };
+}
+
+/**
+ * Nodes threw on real machines during a test that otherwise passed. A real machine logs a node's
+ * throw and goes on (a bad message must not take the machine down); a simulated one stops the run
+ * at once. Either way the test fails, with the same words.
+ */
+export class NodeFailedError extends Error {
+  override name = 'NodeFailedError';
+  constructor(readonly failures: readonly NodeFailure[]) {
+    const [f] = failures;
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more: each in its machine's log, "node failed")` : '';
+    super(`node ${f!.nodeId} on machine ${f!.machine} failed during ${f!.during}: ${f!.error.name}: ${f!.error.message}${more}`);
+  }
+}
+
 export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
   /** The last value the awaited probe returned (set by SystemController.waitFor). */
@@ -250,12 +272,20 @@ export abstract class Spawner {
     return [];
   }
 
-  /** What the report should carry about this run; `failed` says whether the test failed. */
   /** A message-sequence diagram of the run (SVG): only a simulation keeps a trace to draw it from. */
   sequenceDiagram(_options?: DiagramOptions): string | undefined {
     return undefined;
   }
 
+  /**
+   * Nodes that threw (in a handler, a timer, a reply) on a real machine, which logs it and goes on:
+   * the test must hear of it as a simulated one does (the simulation stops at the throw).
+   */
+  async nodeFailures(): Promise<NodeFailure[]> {
+    return [];
+  }
+
+  /** What the report should carry about this run; `failed` says whether the test failed. */
   async attachments(_failed: boolean): Promise<Attachment[]> {
     return [];
   }

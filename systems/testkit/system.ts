@@ -3,7 +3,8 @@
  * whose other request answers with a reply that breaks its own schema (a bug a user's node could
  * have), so specs can show how every mode refuses both; a ticker whose resume can be planted with a
  * bug, so specs can show a crash catches it; and an inbox that sends and keeps raw datagrams, so
- * specs can see the raw channel's copies (lost, duplicated) one by one.
+ * specs can see the raw channel's copies (lost, duplicated) one by one; and a node that throws on a
+ * message, so specs can show every mode fails the test over it.
  */
 import { Node, defineNode, defineSystem, noMessages, nodeRefSchema, z, type Reply, type ReplyOf, type RequestOf } from 'distzero';
 
@@ -120,4 +121,22 @@ class InboxNode extends Node<typeof inboxSchemas> {
 }
 
 export const inboxNode = defineNode('testkit.inbox', inboxSchemas, InboxNode);
-export const testkitSystem = defineSystem('testkit', [probeNode, tickerNode, inboxNode]);
+const fragileSchemas = {
+  config: z.object({}),
+  messages: z.object({ type: z.literal('poison') }),
+  state: z.object({}),
+  requests: {},
+};
+
+/** Throws on the message `poison`: a node's bug, which a real machine logs and survives, and a test must still hear of. */
+class FragileNode extends Node<typeof fragileSchemas> {
+  protected state = {};
+
+  receive(): void {
+    throw new Error('poisoned');
+  }
+}
+
+export const fragileNode = defineNode('testkit.fragile', fragileSchemas, FragileNode);
+
+export const testkitSystem = defineSystem('testkit', [probeNode, tickerNode, inboxNode, fragileNode]);
