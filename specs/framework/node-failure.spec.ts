@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { EVERY_MODE, expect, inModes, test } from 'distzero/test';
 import { childEnvironment } from 'distzero/tools';
+import { fragileNode } from '../../systems/testkit/system.ts';
 
 interface JsonResult {
   status: string;
@@ -40,5 +41,18 @@ test.describe('a node that throws', () => {
       const kind = mode === 'simulated' ? 'SimulationError' : 'NodeFailedError';
       expect(error).toMatch(new RegExp(`^${kind}: node fragile-\\w+ on machine m failed during send_to_node: Error: poisoned`));
     });
+  });
+});
+
+test.describe('a machine whose process dies of a rejected promise', () => {
+  test('says why in its log before it goes', { tag: '@virtual' }, async ({ system }) => {
+    test.setTimeout(120_000);
+    const m = await system.createMachine('m');
+    const fragile = await system.spawn(m, fragileNode, 'fragile', {});
+    // The process may die before it answers: the send's own outcome is not what this test is about.
+    await system.send(fragile, { type: 'reject_later' }).catch(() => undefined);
+    const logged = () => system.spawner.machineLogFiles().map((file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '')).join('');
+    await expect.poll(logged, { timeout: 15_000 }).toContain("unhandled promise rejection; the machine's process dies");
+    expect(logged()).toContain('rejected later');
   });
 });

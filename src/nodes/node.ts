@@ -71,7 +71,7 @@ export abstract class Node<S extends KindSchemas = KindSchemas> {
   }
 
   protected setTimer(delayMs: number, fn: () => void): Cancel {
-    return this.controller.setTimer(delayMs, fn);
+    return this.controller.setTimer(delayMs, fn, this.id);
   }
 
   /** This node's handle plus how to reach it: what it hands to nodes that should talk back. */

@@ -27,7 +27,7 @@ export interface MachineController {
   setTransport(to: NodeHandle, transport: Transport): void;
   /** The transport other nodes use to reach `nodeId` on this machine (the seed's create_transport_for). */
   transportFor(nodeId: string): Transport;
-  /** Run `fn` after `delayMs` of this machine's time; returns a cancel function. */
-  setTimer(delayMs: number, fn: () => void): Cancel;
+  /** Run `fn` after `delayMs` of this machine's time (for node `nodeId`: a throw is reported as its); returns a cancel function. */
+  setTimer(delayMs: number, fn: () => void, nodeId?: string): Cancel;
   readonly logger: Logger;
 }

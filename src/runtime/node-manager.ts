@@ -148,8 +148,8 @@ export class NodeManager implements MachineController {
     return { machineId: this.machineId, address: this.host.address };
   }
 
-  setTimer(delayMs: number, fn: () => void): Cancel {
-    return this.host.schedule(delayMs, () => this.guard('timer', '?', fn));
+  setTimer(delayMs: number, fn: () => void, nodeId = '?'): Cancel {
+    return this.host.schedule(delayMs, () => this.guard('timer', nodeId, fn));
   }
 
   // --- What a runner calls --------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * specs can see the raw channel's copies (lost, duplicated) one by one; and a node that throws on a
  * message, so specs can show every mode fails the test over it.
  */
-import { Node, defineNode, defineSystem, noMessages, nodeRefSchema, z, type Reply, type ReplyOf, type RequestOf } from 'distzero';
+import { Node, defineNode, defineSystem, noMessages, nodeRefSchema, z, type MessageOf, type Reply, type ReplyOf, type RequestOf } from 'distzero';
 
 const probeSchemas = {
   config: z.object({ label: z.string().min(1) }),
@@ -123,17 +123,22 @@ class InboxNode extends Node<typeof inboxSchemas> {
 export const inboxNode = defineNode('testkit.inbox', inboxSchemas, InboxNode);
 const fragileSchemas = {
   config: z.object({}),
-  messages: z.object({ type: z.literal('poison') }),
+  messages: z.discriminatedUnion('type', [z.object({ type: z.literal('poison') }), z.object({ type: z.literal('reject_later') })]),
   state: z.object({}),
   requests: {},
 };
 
-/** Throws on the message `poison`: a node's bug, which a real machine logs and survives, and a test must still hear of. */
+/**
+ * Throws on the message `poison`: a node's bug, which a real machine logs and survives, and a test
+ * must still hear of. On `reject_later` it leaves a promise rejected, which a real machine's process dies of.
+ */
 class FragileNode extends Node<typeof fragileSchemas> {
   protected state = {};
 
-  receive(): void {
-    throw new Error('poisoned');
+  receive(message: MessageOf<typeof fragileSchemas>): void {
+    if (message.type === 'poison') throw new Error('poisoned');
+    // A promise left rejected, outside every handler: on a real machine the process dies of it.
+    void Promise.reject(new Error('rejected later'));
   }
 }
 
