@@ -52,6 +52,12 @@ export interface Ec2SpawnerOptions {
   bootTimeoutMs?: number;
   /** Seeds the machines' fault generators (the test's seed); random when absent. */
   seed?: number;
+  /**
+   * How an instance reaches this host, when its instances run on it (the local EC2 endpoint's are
+   * containers here): a LOGSTASH_HOST naming this host's loopback is rewritten to it, as for
+   * virtual machines. Absent on AWS, where this host's loopback means nothing to an instance.
+   */
+  hostGateway?: string;
 }
 
 export class CloudLaunchError extends Error {
@@ -168,7 +174,7 @@ export class Ec2Spawner extends RealSpawner {
     const env = machineEnvironment(
       { machineId: instance.id, machineName: instance.name, systemId: this.systemId, secret: this.secret, mode: 'cloud' },
       settings,
-      { logDir: '/var/log/distzero' },
+      { logDir: '/var/log/distzero', ...(this.options.hostGateway ? { hostGateway: this.options.hostGateway } : {}) },
     );
     // The runner journals, so the loader's `restart` brings it back with what it had committed.
     env.DZ_STATE_FILE = '/opt/distzero/state.json';
