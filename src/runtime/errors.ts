@@ -109,6 +109,14 @@ export interface DescribedError {
   details?: Record<string, unknown> | undefined;
 }
 
+/**
+ * How a node's failure is named, in every mode: the simulator's SimulationError and a real run's
+ * NodeFailedError say it in these words.
+ */
+export function nodeFailedDuring(failure: { nodeId: string; machine: string; during: string }): string {
+  return `node ${failure.nodeId} on machine ${failure.machine} failed during ${failure.during}`;
+}
+
 export function describeError(error: unknown): DescribedError {
   if (error instanceof DistZeroError) return { name: error.name, message: error.message, details: { ...error.details } };
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };

@@ -10,7 +10,7 @@ import { apiResultSchemas, type ApiRequest, type ApiResponse } from '../messages
 import type { ClockSkew } from './faults.ts';
 import { addFaultCounts, emptyFaultCounts, faultCountsSchema, type FaultCounts, type LinkConditions } from '../messages/network.ts';
 import type { RealMachines } from './real-machines.ts';
-import { Spawner, type NodeFailure, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
+import { Spawner, type NodeFailures, type SendOptions, type Systems, type WireAccess } from './spawner.ts';
 
 export abstract class RealSpawner extends Spawner {
   protected abstract readonly machines: RealMachines;
@@ -20,8 +20,8 @@ export abstract class RealSpawner extends Spawner {
   private readonly lastCounts = new Map<string, FaultCounts>();
   private readonly countsOfDead = emptyFaultCounts();
   /** Node failures each running process reported last, and those of processes that died. */
-  private readonly lastFailures = new Map<string, NodeFailure[]>();
-  private readonly failuresOfDead: NodeFailure[] = [];
+  private readonly lastFailures = new Map<string, NodeFailures>();
+  private readonly failuresOfDead: NodeFailures = { count: 0, first: [] };
   /**
    * The network requests each machine was given, in order: the network is not the machine's, so a
    * restarted process is told them again (a restart must not heal a partition).
@@ -83,16 +83,19 @@ export abstract class RealSpawner extends Spawner {
     return { ...all, crashes: this.crashes, skewed_clocks: this.skewedClocks };
   }
 
-  override async nodeFailures(): Promise<NodeFailure[]> {
+  override async nodeFailures(): Promise<NodeFailures> {
     await Promise.all(this.upMachines().map((m) => this.fetchFailures(m.id)));
-    return [...this.failuresOfDead, ...[...this.lastFailures.values()].flat()];
+    const all: NodeFailures = { count: this.failuresOfDead.count, first: [...this.failuresOfDead.first] };
+    for (const reported of this.lastFailures.values()) addNodeFailures(all, reported);
+    return all;
   }
 
   private async fetchFailures(machineId: string): Promise<void> {
     try {
       const { nodeFailures } = apiResultSchemas.ping.parse(await this.direct(machineId, { type: 'ping' }, 5_000));
+      if (!nodeFailures) return;
       const machine = this.nameOf(machineId);
-      this.lastFailures.set(machineId, (nodeFailures?.first ?? []).map((f) => ({ machine, ...f })));
+      this.lastFailures.set(machineId, { count: nodeFailures.count, first: nodeFailures.first.map((f) => ({ machine, ...f })) });
     } catch {
       // Down, or not answering: what it said last still counts.
     }
@@ -119,7 +122,8 @@ export abstract class RealSpawner extends Spawner {
   /** Call just before a machine's process is killed: what it counted outlives it. */
   protected async processDies(machineId: string): Promise<void> {
     await Promise.all([this.fetchCounts(machineId), this.fetchFailures(machineId)]);
-    this.failuresOfDead.push(...(this.lastFailures.get(machineId) ?? []));
+    const failures = this.lastFailures.get(machineId);
+    if (failures) addNodeFailures(this.failuresOfDead, failures);
     this.lastFailures.delete(machineId);
     const counts = this.lastCounts.get(machineId);
     if (counts) addFaultCounts(this.countsOfDead, counts);
@@ -156,4 +160,10 @@ export abstract class RealSpawner extends Spawner {
     if (address.kind !== 'udp') throw new Error(`machine ${machineId} has no UDP address`);
     return { host: address.host, port: address.port };
   }
+}
+
+/** Add `more` into `into` (as addFaultCounts adds counts). */
+function addNodeFailures(into: NodeFailures, more: NodeFailures): void {
+  into.count += more.count;
+  into.first.push(...more.first);
 }

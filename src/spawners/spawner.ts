@@ -5,7 +5,7 @@
 import type { Logger } from '../logging.ts';
 import { apiResultSchemas, type ApiRequest, type ApiResponse, type ApiResult, type Transport } from '../messages/index.ts';
 import type { Registry } from '../nodes/kinds.ts';
-import { InvalidArgumentError, MachineDownError, reviveError } from '../runtime/errors.ts';
+import { InvalidArgumentError, MachineDownError, nodeFailedDuring, reviveError } from '../runtime/errors.ts';
 import type { Mode } from '../settings.ts';
 import type { RawStats } from '../runtime/node-manager.ts';
 import type { CallOptions } from './api-client.ts';
@@ -43,6 +43,12 @@ export interface NodeFailure {
   error: { name: string; message: string };
 }
 
+/** How many times nodes threw, and the first few throws whole (each machine keeps a few; its log has every one). */
+export interface NodeFailures {
+  count: number;
+  first: NodeFailure[];
+}
+
 /**
  * Nodes threw on real machines during a test that otherwise passed. A real machine logs a node's
  * throw and goes on (a bad message must not take the machine down); a simulated one stops the run
@@ -50,10 +56,10 @@ export interface NodeFailure {
  */
 export class NodeFailedError extends Error {
   override name = 'NodeFailedError';
-  constructor(readonly failures: readonly NodeFailure[]) {
-    const [f] = failures;
-    const more = failures.length > 1 ? ` (and ${failures.length - 1} more: each in its machine's log, "node failed")` : '';
-    super(`node ${f!.nodeId} on machine ${f!.machine} failed during ${f!.during}: ${f!.error.name}: ${f!.error.message}${more}`);
+  constructor(readonly failures: NodeFailures) {
+    const f = failures.first[0]!;
+    const more = failures.count > 1 ? ` (and ${failures.count - 1} more: each in its machine's log, "node failed")` : '';
+    super(`${nodeFailedDuring(f)}: ${f.error.name}: ${f.error.message}${more}`);
   }
 }
 
@@ -281,8 +287,8 @@ export abstract class Spawner {
    * Nodes that threw (in a handler, a timer, a reply) on a real machine, which logs it and goes on:
    * the test must hear of it as a simulated one does (the simulation stops at the throw).
    */
-  async nodeFailures(): Promise<NodeFailure[]> {
-    return [];
+  async nodeFailures(): Promise<NodeFailures> {
+    return { count: 0, first: [] };
   }
 
   /** What the report should carry about this run; `failed` says whether the test failed. */

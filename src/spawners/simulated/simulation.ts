@@ -11,7 +11,7 @@ import type { DelayedAck, HostTimer, MachineHost } from '../../runtime/machine-h
 import type { LinkStats } from '../../runtime/links.ts';
 import { NodeManager, type MachineSnapshot, type RawStats } from '../../runtime/node-manager.ts';
 import type { Registry } from '../../nodes/kinds.ts';
-import { UnknownMachineError, describeError } from '../../runtime/errors.ts';
+import { UnknownMachineError, describeError, nodeFailedDuring } from '../../runtime/errors.ts';
 import { sealedLength } from '../../runtime/wire.ts';
 import { EventQueue, type SimEvent } from './event-queue.ts';
 import { NetworkModel, calmNetwork } from '../../runtime/network-model.ts';
@@ -33,7 +33,7 @@ export interface SimulationOptions {
 }
 
 /** The trace's events kept whole by default: the last stretch of a run, which a failure ends. */
-export const DEFAULT_TRACE_EVENTS = 2000;
+const DEFAULT_TRACE_EVENTS = 2000;
 
 /** Every machine's clock until it is skewed: shared, so an unskewed machine carries none of its own. */
 const TRUE_CLOCK = Object.freeze({ baseTrue: 0, baseMachine: 0, rate: 1 });
@@ -207,7 +207,7 @@ export class SimulatedMachine implements MachineHost, TraceParty {
   }
 
   nodeFailed(error: unknown, context: { nodeId: string; during: string }): void {
-    this.sim.fail(`node ${context.nodeId} on machine ${this.name} failed during ${context.during}`, error);
+    this.sim.fail(nodeFailedDuring({ ...context, machine: this.name }), error);
   }
 }
 
